@@ -1,0 +1,116 @@
+// One error tree for the domain. Retryability is data on the error, not a subclass check scattered
+// through the engine: a step author throws NonRetryableError (or sets `nonRetryable`) to stop retries.
+
+export interface FirebreakErrorOptions {
+  cause?: unknown;
+  nonRetryable?: boolean;
+  /** Overrides the retry policy's computed delay for the next attempt. */
+  nextRetryDelayMs?: number;
+  details?: Record<string, unknown>;
+}
+
+export class FirebreakError extends Error {
+  readonly code: string;
+  readonly nonRetryable: boolean;
+  readonly nextRetryDelayMs: number | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: string, message: string, opts: FirebreakErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.nonRetryable = opts.nonRetryable ?? false;
+    this.nextRetryDelayMs = opts.nextRetryDelayMs;
+    this.details = opts.details;
+  }
+}
+
+/** Thrown by a step to say "trying again will not help". */
+export class NonRetryableError extends FirebreakError {
+  constructor(message: string, opts: Omit<FirebreakErrorOptions, 'nonRetryable'> = {}) {
+    super('non_retryable', message, { ...opts, nonRetryable: true });
+  }
+}
+
+export class StepTimeoutError extends FirebreakError {
+  constructor(step: string, timeoutMs: number) {
+    super('step_timeout', `step ${step} timed out after ${timeoutMs} ms`, { details: { step, timeoutMs } });
+  }
+}
+
+export class ValidationError extends FirebreakError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('validation', message, { nonRetryable: true, ...(details ? { details } : {}) });
+  }
+}
+
+export class NotFoundError extends FirebreakError {
+  constructor(what: string, id: string) {
+    super('not_found', `${what} ${id} not found`, { nonRetryable: true, details: { what, id } });
+  }
+}
+
+export class ConflictError extends FirebreakError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('conflict', message, { nonRetryable: true, ...(details ? { details } : {}) });
+  }
+}
+
+export class VersionDriftError extends FirebreakError {
+  constructor(runbookId: string, missing: readonly string[]) {
+    super(
+      'version_drift',
+      `runbook ${runbookId} changed under this run: steps still to run are missing or changed kind: ${missing.join(', ')}`,
+      { nonRetryable: true, details: { runbookId, missing } },
+    );
+  }
+}
+
+export class RunbookDefinitionError extends FirebreakError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('runbook_definition', message, { nonRetryable: true, ...(details ? { details } : {}) });
+  }
+}
+
+/** The JSON form of an error as it is stored on a step, a run and in the journal. */
+export interface SerializedError {
+  name: string;
+  code: string;
+  message: string;
+  nonRetryable: boolean;
+  details?: Record<string, unknown>;
+  cause?: SerializedError;
+}
+
+export function serializeError(err: unknown, depth = 0): SerializedError {
+  if (err instanceof FirebreakError) {
+    return {
+      name: err.name,
+      code: err.code,
+      message: err.message,
+      nonRetryable: err.nonRetryable,
+      ...(err.details ? { details: err.details } : {}),
+      ...(err.cause !== undefined && depth < 3 ? { cause: serializeError(err.cause, depth + 1) } : {}),
+    };
+  }
+  if (err instanceof Error) {
+    const nonRetryable = (err as { nonRetryable?: unknown }).nonRetryable === true;
+    return {
+      name: err.name,
+      code: err.name === 'AbortError' ? 'aborted' : 'error',
+      message: err.message,
+      nonRetryable,
+      ...(err.cause !== undefined && depth < 3 ? { cause: serializeError(err.cause, depth + 1) } : {}),
+    };
+  }
+  return { name: 'Error', code: 'error', message: String(err), nonRetryable: false };
+}
+
+/** The worker no longer holds the run: another worker took it over. Its writes were refused. */
+export class LeaseLostError extends FirebreakError {
+  constructor(runId: string) {
+    super('lease_lost', `lease on run ${runId} was lost; another worker continues it`, {
+      details: { runId },
+    });
+  }
+}

@@ -1,0 +1,174 @@
+// One narrow SQL surface over both databases. The store writes SQL once against this; only
+// connection handling, pipelining and wake-up delivery differ between PostgreSQL and PGlite.
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+
+export type Row = Record<string, unknown>;
+
+export interface Statement {
+  text: string;
+  params: readonly unknown[];
+}
+
+export interface Queryable {
+  query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+export interface SqlDriver extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** An interactive transaction, for read-decide-write sequences such as an approval decision. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs the statements in one transaction; on PostgreSQL they are pipelined in one round trip. */
+  batch(statements: readonly Statement[]): Promise<Row[][]>;
+  /** Delivers NOTIFY payloads on `channel` (on PGlite, in-process: only one process opens its data). */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  notify(channel: string, payload: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+export interface ConnectOptions {
+  /** postgres://… for PostgreSQL; unset for PGlite. */
+  databaseUrl?: string | undefined;
+  /** PGlite data directory; `memory://` keeps everything in memory (tests). */
+  dataDir?: string | undefined;
+  /** PostgreSQL pool size. */
+  poolSize?: number | undefined;
+  migrate?: boolean | undefined;
+}
+
+export async function connect(opts: ConnectOptions): Promise<SqlDriver> {
+  const driver = opts.databaseUrl
+    ? await connectPostgres(opts.databaseUrl, opts.poolSize ?? 10)
+    : await connectPglite(opts.dataDir ?? './.firebreak');
+  if (opts.migrate !== false) {
+    try {
+      await driver.migrate();
+    } catch (err) {
+      await driver.close();
+      throw err;
+    }
+  }
+  return driver;
+}
+
+type MigratingDriver = SqlDriver & { migrate(): Promise<void> };
+
+const MIGRATION_LOCK = 727_170_001;
+
+async function connectPostgres(url: string, max: number): Promise<MigratingDriver> {
+  const sql = postgres(url, {
+    max,
+    onnotice: () => {},
+    connection: { application_name: 'firebreak' },
+    // Timestamps and JSON come back as Date and objects; int8 as string, which the store converts.
+  });
+  return {
+    kind: 'postgres',
+    async query<T extends Row>(text: string, params: readonly unknown[] = []) {
+      return (await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
+        prepare: true,
+      })) as unknown as T[];
+    },
+    async transaction(fn) {
+      const out = await sql.begin((tx) =>
+        fn({
+          async query<T extends Row>(text: string, params: readonly unknown[] = []) {
+            return (await tx.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
+              prepare: true,
+            })) as unknown as T[];
+          },
+        }),
+      );
+      return out as Awaited<ReturnType<typeof fn>>;
+    },
+    async batch(statements) {
+      if (statements.length === 1) {
+        const only = statements[0]!;
+        return [
+          (await sql.unsafe(only.text, only.params as postgres.ParameterOrJSON<never>[], {
+            prepare: true,
+          })) as unknown as Row[],
+        ];
+      }
+      // Returning the pending queries as an array lets postgres.js pipeline them inside the transaction.
+      const results = await sql.begin((tx) =>
+        statements.map((s) =>
+          tx.unsafe(s.text, s.params as postgres.ParameterOrJSON<never>[], { prepare: true }),
+        ),
+      );
+      return results as unknown as Row[][];
+    },
+    async listen(channel, onPayload) {
+      const sub = await sql.listen(channel, onPayload);
+      return () => sub.unlisten();
+    },
+    async notify(channel, payload) {
+      await sql.notify(channel, payload);
+    },
+    async migrate() {
+      // Several workers may start at once: an advisory lock on a one-connection client serialises them.
+      const one = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        await one`select pg_advisory_lock(${MIGRATION_LOCK})`;
+        await migratePostgres(drizzlePostgres(one), { migrationsFolder });
+      } finally {
+        await one.end({ timeout: 5 });
+      }
+    },
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
+async function connectPglite(dataDir: string): Promise<MigratingDriver> {
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const pg = await PGlite.create(dataDir);
+  return {
+    kind: 'pglite',
+    async query<T extends Row>(text: string, params: readonly unknown[] = []) {
+      return (await pg.query<T>(text, params as unknown[])).rows;
+    },
+    async transaction(fn) {
+      return pg.transaction((tx) =>
+        fn({
+          async query<T extends Row>(text: string, params: readonly unknown[] = []) {
+            return (await tx.query<T>(text, params as unknown[])).rows;
+          },
+        }),
+      );
+    },
+    async batch(statements) {
+      if (statements.length === 1) {
+        const only = statements[0]!;
+        return [(await pg.query<Row>(only.text, only.params as unknown[])).rows];
+      }
+      return pg.transaction(async (tx) => {
+        const out: Row[][] = [];
+        for (const s of statements) out.push((await tx.query<Row>(s.text, s.params as unknown[])).rows);
+        return out;
+      });
+    },
+    async listen(channel, onPayload) {
+      // PGlite delivers pg_notify from any statement of this instance to its listeners, after commit.
+      return pg.listen(channel, onPayload);
+    },
+    async notify(channel, payload) {
+      await pg.query('select pg_notify($1, $2)', [channel, payload]);
+    },
+    async migrate() {
+      await migratePglite(drizzlePglite(pg), { migrationsFolder });
+    },
+    async close() {
+      await pg.close();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// Load-time checks of a runbook definition, reported with reasons instead of failing at run time.
+import { parseDuration } from '../core/duration.ts';
+import { graphProblems } from '../core/graph.ts';
+import type { AnyRunbook } from './runbook.ts';
+
+export function runbookProblems(rb: AnyRunbook): string[] {
+  const problems: string[] = [];
+  const o = rb.options;
+  if (!o.id || !/^[a-z0-9][a-z0-9-_.]*$/i.test(o.id))
+    problems.push(`runbook id "${o.id}" must be letters, digits, - _ .`);
+  if (!o.title) problems.push('runbook title is empty');
+  if (!o.input || typeof (o.input as { safeParse?: unknown }).safeParse !== 'function') {
+    problems.push('input must be a zod schema');
+  }
+  if (rb.steps.length === 0) problems.push('runbook has no steps');
+  problems.push(...graphProblems(rb.steps));
+  for (const s of rb.steps) {
+    problems.push(...durationProblems(s.name, s.timeout, 'timeout'));
+    if (s.kind === 'sleep') problems.push(...durationProblems(s.name, s.sleep?.duration, 'duration', true));
+    if (s.kind === 'mitigation') {
+      const m = s.mitigation!;
+      if (typeof m.apply !== 'function') problems.push(`mitigation "${s.name}" has no apply function`);
+      if (typeof m.revert !== 'function') problems.push(`mitigation "${s.name}" has no revert function`);
+      problems.push(...durationProblems(s.name, m.verify?.after, 'verify.after'));
+      problems.push(...durationProblems(s.name, m.approval?.timeout, 'approval.timeout'));
+    }
+    if (s.kind === 'approval') problems.push(...durationProblems(s.name, s.approval?.timeout, 'timeout'));
+    if (s.kind === 'forEach') {
+      const c = s.forEach?.concurrency;
+      if (c !== undefined && (!Number.isInteger(c) || c < 1))
+        problems.push(`forEach "${s.name}" concurrency must be ≥ 1`);
+    }
+  }
+  const limit = o.concurrency?.limit;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+    problems.push('concurrency.limit must be ≥ 1');
+  return problems;
+}
+
+function durationProblems(step: string, value: unknown, field: string, required = false): string[] {
+  if (value === undefined) return required ? [`step "${step}" needs ${field}`] : [];
+  try {
+    parseDuration(value as string | number);
+    return [];
+  } catch (err) {
+    return [`step "${step}" ${field}: ${(err as Error).message}`];
+  }
+}

@@ -1,0 +1,155 @@
+// An approval gate inside a run: ask once (a committed approval row), then park until a decision or
+// the timeout wakes the run. Decisions come from outside (API, CLI, Slack, web) through the store; the
+// timeout is settled here with a conditional write, so a decision racing it leaves exactly one outcome.
+import { randomUUID } from 'node:crypto';
+import { parseDuration } from '../core/duration.ts';
+import type { SerializedError } from '../core/errors.ts';
+import type { ApprovalPolicy } from '../dsl/types.ts';
+import type { ApprovalRecord } from '../store/records.ts';
+import type { RunExecutor, StepOutcome, StepState } from './executor.ts';
+
+export type GateResult =
+  | { type: 'approved'; approvalId: string; by: string[]; via: string }
+  | { type: 'outcome'; outcome: StepOutcome };
+
+export function policyRecord(p: ApprovalPolicy): Record<string, unknown> {
+  return {
+    approvers: [...(p.approvers ?? [])],
+    groups: [...(p.groups ?? [])],
+    roles: [...(p.roles ?? [])],
+    quorum: p.quorum ?? 1,
+    timeout: p.timeout ?? null,
+    onTimeout: p.onTimeout ?? 'reject',
+  };
+}
+
+export async function approvalGate(
+  ex: RunExecutor,
+  st: StepState,
+  stepName: string,
+  policy: ApprovalPolicy,
+  summary: string | null,
+): Promise<GateResult> {
+  const approvalId = st.state.approvalId as string | undefined;
+  if (!approvalId) return request(ex, st, stepName, policy, summary);
+  let approval = await ex.deps.store.getApproval(approvalId);
+  if (!approval) throw new Error(`approval ${approvalId} of run ${ex.runId} is missing`);
+  if (approval.status === 'pending') {
+    const now = ex.deps.clock.now();
+    if (!approval.expiresAt || now < approval.expiresAt) return parked(approval.expiresAt);
+    const escalated = await maybeEscalate(ex, st, approval, policy);
+    if (escalated) return escalated;
+    const onTimeout = policy.onTimeout ?? 'reject';
+    await ex.deps.store.expireApproval(approvalId, onTimeout === 'approve' ? 'approved' : 'expired', now);
+    // Read back: a decision may have won the race against the timeout.
+    approval = (await ex.deps.store.getApproval(approvalId))!;
+  }
+  if (approval.status === 'approved') {
+    const by = approval.decisions.filter((d) => d.decision === 'approve').map((d) => d.by);
+    const via = by.length > 0 ? 'decision' : 'timeout';
+    await ex.commit({
+      events: [ex.event('approval.approved', st.key, { approvalId, by, via, waitMs: waitMs(approval) })],
+    });
+    return { type: 'approved', approvalId, by, via };
+  }
+  return settleRefusal(ex, st, approval);
+}
+
+async function request(
+  ex: RunExecutor,
+  st: StepState,
+  stepName: string,
+  policy: ApprovalPolicy,
+  summary: string | null,
+): Promise<GateResult> {
+  const id = randomUUID();
+  const now = ex.deps.clock.now();
+  const expiresAt =
+    policy.timeout === undefined ? null : new Date(now.getTime() + parseDuration(policy.timeout));
+  Object.assign(st, { status: 'awaiting_approval', startedAt: st.startedAt ?? now });
+  st.state.approvalId = id;
+  await ex.commit({
+    steps: [ex.stepWrite(st)],
+    approvals: [
+      {
+        id,
+        stepKey: st.key,
+        policy: policyRecord(policy),
+        requestedBy: ex.run.requestedBy,
+        requestedAt: now,
+        expiresAt,
+      },
+    ],
+    events: [
+      ex.event('approval.requested', st.key, { approvalId: id, policy: policyRecord(policy), summary }),
+    ],
+  });
+  ex.deps.events.emit('approval.requested', { runId: ex.runId, step: stepName, approvalId: id });
+  await ex.deps.notifier.approvalRequested?.(ex.info, id, stepName, summary).catch((err) => {
+    ex.deps.logger.warn('approval notification failed', { approvalId: id, error: (err as Error).message });
+  });
+  return parked(expiresAt);
+}
+
+/** onTimeout { escalate, extend }: once, tell the other group and give it more time. */
+async function maybeEscalate(
+  ex: RunExecutor,
+  st: StepState,
+  approval: ApprovalRecord,
+  policy: ApprovalPolicy,
+): Promise<GateResult | null> {
+  const onTimeout = policy.onTimeout;
+  if (typeof onTimeout !== 'object' || st.state.escalated) return null;
+  const expiresAt = new Date(ex.deps.clock.now().getTime() + parseDuration(onTimeout.extend));
+  if (!(await ex.deps.store.extendApproval(approval.id, expiresAt, onTimeout.escalate))) return null;
+  st.state.escalated = true;
+  await ex.commit({
+    steps: [ex.stepWrite(st)],
+    events: [
+      ex.event('approval.escalated', st.key, { approvalId: approval.id, to: onTimeout.escalate, expiresAt }),
+    ],
+  });
+  await ex.deps.notifier
+    .notify(
+      ex.info,
+      `Approval ${approval.id} (${st.key}) escalated to ${onTimeout.escalate}`,
+      onTimeout.escalate,
+    )
+    .catch(() => false);
+  return parked(expiresAt);
+}
+
+async function settleRefusal(ex: RunExecutor, st: StepState, approval: ApprovalRecord): Promise<GateResult> {
+  const status = approval.status === 'rejected' ? 'rejected' : 'expired';
+  const error: SerializedError = {
+    name: 'ApprovalRefused',
+    code: `approval_${status}`,
+    message:
+      status === 'rejected'
+        ? `approval of ${st.key} was rejected${approval.reason ? `: ${approval.reason}` : ''}`
+        : `approval of ${st.key} expired without a decision`,
+    nonRetryable: true,
+    details: { approvalId: approval.id, decisions: approval.decisions },
+  };
+  Object.assign(st, { status, error, finishedAt: ex.deps.clock.now() });
+  await ex.commit({
+    steps: [ex.stepWrite(st)],
+    events: [
+      ex.event(`approval.${status}`, st.key, {
+        approvalId: approval.id,
+        reason: approval.reason,
+        waitMs: waitMs(approval),
+      }),
+    ],
+  });
+  ex.deps.events.emit('step.finished', { runId: ex.runId, step: st.key, status, attempt: st.attempt });
+  return { type: 'outcome', outcome: { type: 'failed', error } };
+}
+
+function parked(wakeAt: Date | null): GateResult {
+  return { type: 'outcome', outcome: { type: 'parked', wakeAt } };
+}
+
+function waitMs(a: ApprovalRecord): number | null {
+  return a.decidedAt ? a.decidedAt.getTime() - a.requestedAt.getTime() : null;
+}

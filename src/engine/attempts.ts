@@ -1,0 +1,129 @@
+// One phase of a step (run, apply, verify, revert) tried under its retry policy. Each failed attempt is
+// committed before the next begins, so a crash never resets the attempt count; short backoffs wait in
+// memory, long ones park the run on a durable timer.
+import { parseDuration } from '../core/duration.ts';
+import { FirebreakError, type SerializedError, serializeError } from '../core/errors.ts';
+import { decideRetry, type RetryPolicy, retryPolicy } from '../core/retry.ts';
+import type { StepDef } from '../dsl/types.ts';
+import type { EvidenceWrite } from '../store/store.ts';
+import { Interrupted, type RunExecutor, type StepState } from './executor.ts';
+import { type Invocation, invoke } from './step-context.ts';
+
+export type AttemptResult<T> =
+  | { ok: true; value: T; evidence: EvidenceWrite[]; startedAt: Date }
+  | { ok: false; error: SerializedError; evidence: EvidenceWrite[]; startedAt: Date }
+  | { parked: Date };
+
+export interface PhaseOptions {
+  phase: 'run' | 'apply' | 'verify' | 'revert' | 'items' | 'when';
+  policy: RetryPolicy;
+  timeoutMs: number | undefined;
+  /** Extra context fields (applied output, forEach item). */
+  extra?: Record<string, unknown>;
+  /** Step name shown to the function (forEach items share their step's name). */
+  stepName: string;
+}
+
+export function policyFor(ex: RunExecutor, def: StepDef, override?: Partial<RetryPolicy>): RetryPolicy {
+  return retryPolicy({ ...ex.rb.runbook.options.retry, ...def.retry, ...override });
+}
+
+export function timeoutFor(def: StepDef): number | undefined {
+  return def.timeout === undefined ? undefined : parseDuration(def.timeout);
+}
+
+export async function attempt<T>(
+  ex: RunExecutor,
+  st: StepState,
+  opts: PhaseOptions,
+  fn: (inv: Invocation) => T | Promise<T>,
+): Promise<AttemptResult<Awaited<T>>> {
+  const retryAt = st.state.retryAt as string | undefined;
+  if (retryAt) {
+    const parked = await ex.waitOrPark(new Date(retryAt));
+    if (parked) return { parked };
+  }
+  for (;;) {
+    if (ex.isStopped) throw new Interrupted('lease lost');
+    // Each phase has its own budget (apply, verify and revert of one mitigation retry independently).
+    const tries = (st.state.tries ?? {}) as Record<string, number>;
+    st.state.tries = tries;
+    tries[opts.phase] = (tries[opts.phase] ?? 0) + 1;
+    st.attempt += 1;
+    st.status = 'running';
+    const startedAt = ex.deps.clock.now();
+    st.startedAt ??= startedAt;
+    delete st.state.retryAt;
+    // Progress marker: rides with the next group commit, not waited for.
+    await ex.commit(
+      {
+        steps: [ex.stepWrite(st)],
+        events: [ex.event('step.started', st.key, { attempt: st.attempt, phase: opts.phase })],
+      },
+      { wait: false },
+    );
+    ex.deps.events.emit('step.started', { runId: ex.runId, step: st.key, attempt: st.attempt });
+    const result = await invoke(
+      {
+        input: ex.run.input,
+        steps: ex.outputs(),
+        run: ex.info,
+        stepName: opts.stepName,
+        stepKey: st.key,
+        attempt: st.attempt,
+        idempotencyKey: ex.idempotencyKey(st.key),
+        clock: ex.deps.clock,
+        logger: ex.deps.logger,
+        runSignal: ex.abort.signal,
+        timeoutMs: opts.timeoutMs,
+      },
+      (inv) => fn(withExtra(inv, opts.extra)),
+    );
+    if ('value' in result)
+      return { ok: true, value: result.value as Awaited<T>, evidence: result.evidence, startedAt };
+    if (ex.abort.signal.aborted) throw new Interrupted('run interrupted');
+
+    const error = serializeError(result.error);
+    const retryable = {
+      nonRetryable: error.nonRetryable,
+      nextRetryDelayMs: result.error instanceof FirebreakError ? result.error.nextRetryDelayMs : undefined,
+    };
+    const decision = decideRetry(opts.policy, tries[opts.phase]!, retryable);
+    if (!decision.retry) return { ok: false, error, evidence: result.evidence, startedAt };
+
+    const dueAt = new Date(ex.deps.clock.now().getTime() + decision.delayMs);
+    st.status = 'pending';
+    st.error = error;
+    st.state.retryAt = dueAt.toISOString();
+    await ex.commit({
+      steps: [ex.stepWrite(st)],
+      attempts: [
+        {
+          stepKey: st.key,
+          attempt: st.attempt,
+          phase: opts.phase,
+          status: 'failed',
+          error,
+          startedAt,
+          finishedAt: ex.deps.clock.now(),
+        },
+      ],
+      evidence: result.evidence,
+      events: [ex.event('step.retrying', st.key, { attempt: st.attempt, delayMs: decision.delayMs, error })],
+    });
+    ex.deps.events.emit('step.retrying', {
+      runId: ex.runId,
+      step: st.key,
+      attempt: st.attempt,
+      delayMs: decision.delayMs,
+      error: error.message,
+    });
+    const parked = await ex.waitOrPark(dueAt);
+    if (parked) return { parked };
+  }
+}
+
+function withExtra(inv: Invocation, extra: Record<string, unknown> | undefined): Invocation {
+  if (!extra) return inv;
+  return { ...inv, ctx: Object.assign(Object.create(null), inv.ctx, extra) };
+}

@@ -1,0 +1,348 @@
+// The engine of one process: starts runs, claims due runs with leases, keeps the leases alive, and
+// reacts to wake-ups (LISTEN/NOTIFY) with polling as the fallback. Workers are stateless: any number of
+// processes can share one database.
+import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock } from '../core/clock.ts';
+import { NotFoundError, ValidationError } from '../core/errors.ts';
+import { type Logger, silentLogger } from '../core/logger.ts';
+import { isTerminalRun } from '../core/status.ts';
+import type { RunRecord } from '../store/records.ts';
+import type { Store } from '../store/store.ts';
+import { EngineEvents } from './events.ts';
+import { type ExecutorConfig, RunExecutor } from './executor.ts';
+import { type Notifier, nullNotifier } from './notifier.ts';
+import type { RunbookRegistry } from './registry.ts';
+import { saga } from './saga.ts';
+import { stepKinds } from './step-kinds.ts';
+
+export interface EngineConfig extends ExecutorConfig {
+  workerId: string;
+  /** Runs executing at once in this process (global worker concurrency). */
+  maxConcurrentRuns: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  /** Fallback when a NOTIFY is missed (or the connection was down). */
+  pollIntervalMs: number;
+  claimBatch: number;
+}
+
+export const defaultEngineConfig = (): EngineConfig => ({
+  workerId: `worker-${randomUUID().slice(0, 8)}`,
+  maxConcurrentRuns: 200,
+  leaseMs: 3_000,
+  heartbeatMs: 1_000,
+  pollIntervalMs: 1_000,
+  claimBatch: 32,
+  inlineWaitMaxMs: 1_000,
+  killSwitchRecheckMs: 5_000,
+  slotRetryMs: 2_000,
+});
+
+export interface StartOptions {
+  idempotencyKey?: string | null;
+  dryRun?: boolean;
+  incidentId?: string | null;
+  requestedBy?: string | null;
+}
+
+export interface EngineDeps {
+  store: Store;
+  registry: RunbookRegistry;
+  clock?: Clock;
+  logger?: Logger;
+  notifier?: Notifier;
+  config?: Partial<EngineConfig>;
+}
+
+export const KILL_SWITCH = 'kill_switch';
+
+export class Engine {
+  readonly store: Store;
+  readonly registry: RunbookRegistry;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly events = new EngineEvents();
+  readonly config: EngineConfig;
+  private readonly notifier: Notifier;
+  private readonly active = new Map<string, { executor: RunExecutor; done: Promise<void> }>();
+  private working = false;
+  private timers: NodeJS.Timeout[] = [];
+  private unlisten: (() => Promise<void>) | null = null;
+  private pumping = false;
+  private pumpAgain = false;
+  private lastHeartbeatOk = Date.now();
+
+  constructor(deps: EngineDeps) {
+    this.store = deps.store;
+    this.registry = deps.registry;
+    this.clock = deps.clock ?? systemClock;
+    this.logger = deps.logger ?? silentLogger;
+    this.notifier = deps.notifier ?? nullNotifier;
+    this.config = { ...defaultEngineConfig(), ...deps.config };
+  }
+
+  get workerId(): string {
+    return this.config.workerId;
+  }
+
+  get activeRuns(): number {
+    return this.active.size;
+  }
+
+  // ---- starting and reading runs ------------------------------------------------------------------
+
+  /**
+   * Creates a run after checking its input; with a key that exists already, returns that run instead.
+   * When this process works and has room, it runs the new run at once (no claim round trip).
+   */
+  async start(
+    runbookId: string,
+    input: unknown,
+    opts: StartOptions = {},
+  ): Promise<{ runId: string; created: boolean }> {
+    const rb = this.registry.get(runbookId);
+    if (!rb) throw new NotFoundError('runbook', runbookId);
+    const parsed = rb.runbook.options.input.safeParse(input);
+    if (!parsed.success) {
+      throw new ValidationError(`input for runbook ${runbookId} is invalid`, { issues: parsed.error.issues });
+    }
+    const now = this.clock.now();
+    const local = this.working && this.active.size < this.config.maxConcurrentRuns;
+    const concurrency = rb.runbook.options.concurrency;
+    const id = randomUUID();
+    const [result] = await this.store.createRuns([
+      {
+        id,
+        runbookId,
+        runbookVersion: rb.version,
+        plan: rb.plan,
+        input: parsed.data,
+        dryRun: opts.dryRun ?? false,
+        idempotencyKey: opts.idempotencyKey ?? null,
+        concurrencyKey: concurrency ? `${runbookId}:${concurrency.key(parsed.data)}` : null,
+        incidentId: opts.incidentId ?? null,
+        requestedBy: opts.requestedBy ?? null,
+        leaseOwner: local ? this.workerId : null,
+        leaseExpiresAt: local ? new Date(now.getTime() + this.config.leaseMs) : null,
+        now,
+      },
+    ]);
+    if (result!.created && local) {
+      const run = syntheticRun(id, rb, parsed.data, opts, this.workerId, now, this.config.leaseMs);
+      this.spawn(run, []);
+    }
+    return { runId: result!.id, created: result!.created };
+  }
+
+  /** Resolves with the run once it is in a final state. */
+  async result(runId: string, opts: { timeoutMs?: number } = {}): Promise<RunRecord> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    for (;;) {
+      const local = this.active.get(runId);
+      if (local) await local.done;
+      const run = await this.store.getRun(runId);
+      if (!run) throw new NotFoundError('run', runId);
+      if (isTerminalRun(run.status)) return run;
+      if (Date.now() > deadline) throw new Error(`run ${runId} is still ${run.status} after the wait`);
+      // The run is elsewhere (parked, or on another worker): wait for a local finish or poll.
+      await Promise.race([
+        this.events.waitFor('run.finished', (e) => e.runId === runId, 250).catch(() => undefined),
+        this.events.waitFor('run.claimed', (e) => e.runId === runId, 250).catch(() => undefined),
+      ]);
+    }
+  }
+
+  async cancel(runId: string, opts: { keepMitigations?: boolean } = {}): Promise<RunRecord> {
+    const status = await this.store.requestCancel(runId, opts.keepMitigations ?? false, this.clock.now());
+    const run = await this.store.getRun(runId);
+    if (!run) throw new NotFoundError('run', runId);
+    if (status) this.active.get(runId)?.executor.requestCancel();
+    return run;
+  }
+
+  async setPaused(paused: boolean, by: string | null = null): Promise<void> {
+    await this.store.setSetting(KILL_SWITCH, { paused }, by, this.clock.now());
+  }
+
+  async isPaused(): Promise<boolean> {
+    const v = await this.store.getSetting<{ paused: boolean }>(KILL_SWITCH);
+    return v?.paused === true;
+  }
+
+  // ---- working ------------------------------------------------------------------------------------
+
+  /** Starts claiming and executing runs in this process. */
+  async work(): Promise<void> {
+    if (this.working) return;
+    this.working = true;
+    this.unlisten = await this.store.onWake((payload) => this.onWake(payload));
+    const every = (ms: number, fn: () => void) => {
+      const t = setInterval(fn, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.config.pollIntervalMs, () => this.pump());
+    every(this.config.heartbeatMs, () => void this.heartbeat());
+    this.pump();
+  }
+
+  /** Looks for due runs now (tests with a manual clock call this after moving time). */
+  poke(): void {
+    this.pump();
+  }
+
+  private onWake(payload: string): void {
+    if (payload.startsWith('cancel:')) {
+      this.active.get(payload.slice('cancel:'.length))?.executor.requestCancel();
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    if (!this.working) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    void this.claimLoop()
+      .catch((err) => this.logger.warn('claiming runs failed', { error: (err as Error).message }))
+      .finally(() => {
+        this.pumping = false;
+        if (this.pumpAgain) {
+          this.pumpAgain = false;
+          this.pump();
+        }
+      });
+  }
+
+  private async claimLoop(): Promise<void> {
+    for (;;) {
+      const room = this.config.maxConcurrentRuns - this.active.size;
+      if (!this.working || room <= 0) return;
+      const limit = Math.min(room, this.config.claimBatch);
+      const claimed = await this.store.claimRuns(this.workerId, this.clock.now(), this.config.leaseMs, limit);
+      for (const { run, previousOwner } of claimed) {
+        const takeover = previousOwner !== null && previousOwner !== this.workerId;
+        if (takeover) this.logger.info('took over run from expired lease', { runId: run.id, previousOwner });
+        this.active.get(run.id)?.executor.leaseLost();
+        const steps = await this.store.getSteps(run.id);
+        this.spawn(run, steps);
+        this.events.emit('run.claimed', { runId: run.id, takeover });
+      }
+      if (claimed.length < limit) return;
+    }
+  }
+
+  private spawn(run: RunRecord, steps: Parameters<typeof this.newExecutor>[1]): void {
+    const executor = this.newExecutor(run, steps);
+    const done = executor
+      .execute(stepKinds, saga)
+      .catch((err) =>
+        this.logger.error('run executor crashed', { runId: run.id, error: (err as Error).stack }),
+      )
+      .finally(() => {
+        if (this.active.get(run.id)?.executor === executor) this.active.delete(run.id);
+        // A slot opened: look for more work at once.
+        this.pump();
+      });
+    this.active.set(run.id, { executor, done });
+  }
+
+  private newExecutor(run: RunRecord, steps: Awaited<ReturnType<Store['getSteps']>>): RunExecutor {
+    return new RunExecutor(
+      run,
+      {
+        store: this.store,
+        clock: this.clock,
+        lease: { owner: this.workerId, epoch: run.claims },
+        runbook: this.registry.get(run.runbookId),
+        events: this.events,
+        notifier: this.notifier,
+        logger: this.logger.child({ runId: run.id, runbook: run.runbookId, incidentId: run.incidentId }),
+        config: this.config,
+        isPaused: () => this.isPaused(),
+      },
+      steps,
+    );
+  }
+
+  private async heartbeat(): Promise<void> {
+    const ids = [...this.active.keys()];
+    if (ids.length === 0) {
+      this.lastHeartbeatOk = Date.now();
+      return;
+    }
+    try {
+      const held = await this.store.heartbeat(this.workerId, ids, this.clock.now(), this.config.leaseMs);
+      this.lastHeartbeatOk = Date.now();
+      const byId = new Map(held.map((h) => [h.id, h]));
+      for (const id of ids) {
+        const entry = this.active.get(id);
+        const h = byId.get(id);
+        if (!h) entry?.executor.leaseLost();
+        else if (h.cancelRequested) entry?.executor.requestCancel();
+      }
+    } catch (err) {
+      this.logger.warn('heartbeat failed', { error: (err as Error).message });
+      // Past the lease, another worker may have taken our runs: stop them rather than race it.
+      if (Date.now() - this.lastHeartbeatOk > this.config.leaseMs) {
+        for (const { executor } of this.active.values()) executor.leaseLost();
+      }
+    }
+  }
+
+  /**
+   * Stops claiming, lets running executors reach their next commit for up to `graceMs`, then releases
+   * every lease this worker still holds so another worker continues at once.
+   */
+  async stop(opts: { graceMs?: number } = {}): Promise<void> {
+    if (!this.working) return;
+    this.working = false;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.unlisten?.().catch(() => {});
+    this.unlisten = null;
+    const all = Promise.allSettled([...this.active.values()].map((a) => a.done));
+    const grace = new Promise((r) => setTimeout(r, opts.graceMs ?? 5_000).unref());
+    await Promise.race([all, grace]);
+    for (const { executor } of this.active.values()) executor.leaseLost();
+    await this.store.releaseRuns(this.workerId, this.clock.now()).catch(() => []);
+  }
+}
+
+function syntheticRun(
+  id: string,
+  rb: NonNullable<ReturnType<RunbookRegistry['get']>>,
+  input: unknown,
+  opts: StartOptions,
+  owner: string,
+  now: Date,
+  leaseMs: number,
+): RunRecord {
+  const concurrency = rb.runbook.options.concurrency;
+  return {
+    id,
+    runbookId: rb.id,
+    runbookVersion: rb.version,
+    plan: rb.plan,
+    status: 'running',
+    input,
+    output: null,
+    error: null,
+    dryRun: opts.dryRun ?? false,
+    idempotencyKey: opts.idempotencyKey ?? null,
+    concurrencyKey: concurrency ? `${rb.id}:${concurrency.key(input)}` : null,
+    incidentId: opts.incidentId ?? null,
+    requestedBy: opts.requestedBy ?? null,
+    leaseOwner: owner,
+    leaseExpiresAt: new Date(now.getTime() + leaseMs),
+    wakeAt: now,
+    cancelRequested: false,
+    keepMitigations: false,
+    claims: 1,
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: null,
+  };
+}

@@ -1,0 +1,101 @@
+// Builds what a step function receives, and runs one invocation under its timeout and abort signal.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Clock } from '../core/clock.ts';
+import { StepTimeoutError, ValidationError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { EvidenceInput, Outputs, RunInfo, StepContext } from '../dsl/types.ts';
+import type { EvidenceWrite } from '../store/store.ts';
+
+export const MAX_EVIDENCE_BYTES = 1024 * 1024;
+
+export interface InvocationScope {
+  input: unknown;
+  steps: Outputs;
+  run: RunInfo;
+  stepName: string;
+  stepKey: string;
+  attempt: number;
+  idempotencyKey: string;
+  clock: Clock;
+  logger: Logger;
+  runSignal: AbortSignal;
+  timeoutMs: number | undefined;
+}
+
+export interface Invocation {
+  ctx: StepContext<unknown, Outputs>;
+  evidence: EvidenceWrite[];
+}
+
+export function buildContext(scope: InvocationScope, signal: AbortSignal): Invocation {
+  const evidence: EvidenceWrite[] = [];
+  const ctx: StepContext<unknown, Outputs> = {
+    input: scope.input,
+    steps: scope.steps,
+    run: scope.run,
+    step: { name: scope.stepName, key: scope.stepKey, attempt: scope.attempt },
+    idempotencyKey: scope.idempotencyKey,
+    signal,
+    attach: (e: EvidenceInput) => evidence.push(toEvidence(e, scope)),
+    http: (url, init) =>
+      fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([signal, init.signal]) : signal }),
+    log: (message, data) =>
+      scope.logger.info(message, { step: scope.stepName, attempt: scope.attempt, ...data }),
+    now: () => scope.clock.now(),
+  };
+  return { ctx, evidence };
+}
+
+function toEvidence(e: EvidenceInput, scope: InvocationScope): EvidenceWrite {
+  const serialized = JSON.stringify(e.content ?? null);
+  const bytes = Buffer.byteLength(serialized);
+  if (bytes > MAX_EVIDENCE_BYTES) {
+    throw new ValidationError(`evidence "${e.title}" is ${bytes} bytes; the limit is ${MAX_EVIDENCE_BYTES}`, {
+      bytes,
+      limit: MAX_EVIDENCE_BYTES,
+    });
+  }
+  return {
+    id: randomUUID(),
+    stepKey: scope.stepKey,
+    attempt: scope.attempt,
+    kind: e.kind,
+    title: e.title,
+    content: e.content ?? null,
+    contentHash: createHash('sha256').update(`${e.kind}\n${serialized}`).digest('hex'),
+    createdAt: scope.clock.now(),
+  };
+}
+
+/**
+ * Calls `fn` with a context whose signal aborts on the run's signal or the step timeout. A step that
+ * ignores its signal is abandoned at the timeout (its late result is dropped), so a hung call never
+ * holds the run.
+ */
+export async function invoke<T>(
+  scope: InvocationScope,
+  fn: (inv: Invocation) => T | Promise<T>,
+): Promise<{ value: T; evidence: EvidenceWrite[] } | { error: unknown; evidence: EvidenceWrite[] }> {
+  const timeout = new AbortController();
+  const signal = AbortSignal.any([scope.runSignal, timeout.signal]);
+  const inv = buildContext(scope, signal);
+  let timer: NodeJS.Timeout | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  // It may reject after the race is over (the run is cancelled later); that is not an error.
+  aborted.catch(() => {});
+  if (scope.timeoutMs !== undefined) {
+    const ms = scope.timeoutMs;
+    timer = setTimeout(() => timeout.abort(new StepTimeoutError(scope.stepName, ms)), ms);
+  }
+  try {
+    const value = await Promise.race([Promise.resolve().then(() => fn(inv)), aborted]);
+    return { value, evidence: inv.evidence };
+  } catch (error) {
+    return { error, evidence: inv.evidence };
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}

@@ -1,0 +1,108 @@
+// The programmatic API: open the database, load runbooks, and get an engine, from code. The CLI, the
+// server and the tests all start here.
+import type { Clock } from './core/clock.ts';
+import type { Logger } from './core/logger.ts';
+import { connect } from './db/driver.ts';
+import type { AnyRunbook } from './dsl/runbook.ts';
+import { Engine, type EngineConfig, type StartOptions } from './engine/engine.ts';
+import type { Notifier } from './engine/notifier.ts';
+import { RunbookRegistry } from './engine/registry.ts';
+import { type LoadReport, loadRunbooks } from './runbooks/loader.ts';
+import type { EventRecord, RunRecord, StepAttemptRecord, StepRecord } from './store/records.ts';
+import { SqlStore } from './store/sql-store.ts';
+
+export interface FirebreakOptions {
+  /** postgres:// URL; unset opens PGlite in `dataDir`. */
+  databaseUrl?: string | undefined;
+  /** PGlite data directory (default ./.firebreak); `memory://` for tests. */
+  dataDir?: string | undefined;
+  poolSize?: number | undefined;
+  /** Runbooks given as values (tests, embedding)… */
+  runbooks?: readonly AnyRunbook[];
+  /** …and/or loaded from a folder. */
+  runbooksDir?: string | undefined;
+  clock?: Clock;
+  logger?: Logger;
+  notifier?: Notifier;
+  engine?: Partial<EngineConfig>;
+  /** Claim and execute runs in this process (default true). */
+  work?: boolean;
+  migrate?: boolean;
+}
+
+export interface RunView {
+  run: RunRecord;
+  steps: StepRecord[];
+  attempts: StepAttemptRecord[];
+  events: EventRecord[];
+}
+
+export interface Firebreak {
+  engine: Engine;
+  store: SqlStore;
+  registry: RunbookRegistry;
+  loadReport: LoadReport;
+  start(runbookId: string, input: unknown, opts?: StartOptions): Promise<{ runId: string; created: boolean }>;
+  /** Starts a run and waits for its final state. */
+  run(runbookId: string, input: unknown, opts?: StartOptions & { timeoutMs?: number }): Promise<RunRecord>;
+  result(runId: string, opts?: { timeoutMs?: number }): Promise<RunRecord>;
+  view(runId: string): Promise<RunView | null>;
+  cancel(runId: string, opts?: { keepMitigations?: boolean }): Promise<RunRecord>;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Firebreak> {
+  const driver = await connect({
+    databaseUrl: opts.databaseUrl,
+    dataDir: opts.dataDir,
+    poolSize: opts.poolSize,
+    migrate: opts.migrate,
+  });
+  const store = new SqlStore(driver);
+  const loadReport: LoadReport = opts.runbooksDir
+    ? await loadRunbooks(opts.runbooksDir)
+    : { loaded: [], failed: [] };
+  const registry = new RunbookRegistry([...loadReport.loaded, ...(opts.runbooks ?? [])]);
+  const engine = new Engine({
+    store,
+    registry,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.notifier ? { notifier: opts.notifier } : {}),
+    ...(opts.engine ? { config: opts.engine } : {}),
+  });
+  if (opts.work !== false) await engine.work();
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await engine.stop();
+    await store.close();
+  };
+  return {
+    engine,
+    store,
+    registry,
+    loadReport,
+    start: (id, input, o) => engine.start(id, input, o),
+    async run(id, input, o = {}) {
+      const { runId } = await engine.start(id, input, o);
+      return engine.result(runId, o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs });
+    },
+    result: (runId, o) => engine.result(runId, o),
+    async view(runId) {
+      const run = await store.getRun(runId);
+      if (!run) return null;
+      const [steps, attempts, events] = await Promise.all([
+        store.getSteps(runId),
+        store.getAttempts(runId),
+        store.listEvents({ runId }),
+      ]);
+      return { run, steps, attempts, events };
+    },
+    cancel: (runId, o) => engine.cancel(runId, o),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

@@ -1,0 +1,300 @@
+// The store on SQL: one implementation for PostgreSQL and PGlite (the driver hides the difference).
+import { LeaseLostError } from '../core/errors.ts';
+import type { RunStatus } from '../core/status.ts';
+import type { Row, SqlDriver } from '../db/driver.ts';
+import { GroupCommit, type Pending } from './group-commit.ts';
+import type { ApprovalDecision, ApprovalRecord } from './records.ts';
+import { toApproval, toAttempt, toEvent, toEvidence, toRun, toStep } from './rows.ts';
+import { applyTransitionsSql } from './sql/apply-transitions.ts';
+import { cancelRunSql } from './sql/cancel-run.ts';
+import { claimRunsSql, heartbeatSql, releaseRunsSql } from './sql/claim-runs.ts';
+import { acquireSlotSql } from './sql/concurrency-slot.ts';
+import { createRunsSql, runsByIdempotencyKeySql } from './sql/create-runs.ts';
+import { decideApprovalSql, expireApprovalSql, lockApprovalSql } from './sql/decide-approval.ts';
+import type {
+  ClaimedRun,
+  CreateRunResult,
+  DecideResult,
+  Lease,
+  NewRun,
+  RunFilter,
+  Store,
+  Transition,
+} from './store.ts';
+import { buildPayload } from './transition-payload.ts';
+
+export const WAKE_CHANNEL = 'firebreak_wake';
+
+type Item =
+  | { kind: 'create'; run: NewRun; result?: CreateRunResult }
+  | { kind: 'commit'; lease: Lease; transition: Transition };
+
+export class SqlStore implements Store {
+  private readonly writes: GroupCommit<Item>;
+
+  constructor(
+    readonly driver: SqlDriver,
+    opts: { lazyFlushMs?: number } = {},
+  ) {
+    this.writes = new GroupCommit<Item>((batch) => this.flush(batch), opts);
+  }
+
+  async createRuns(runs: NewRun[]): Promise<CreateRunResult[]> {
+    const items = runs.map(
+      (run) => ({ kind: 'create' as const, run }) satisfies Item as Item & { kind: 'create' },
+    );
+    await Promise.all(items.map((item) => this.writes.enqueue(item, true)));
+    return items.map((i) => i.result!);
+  }
+
+  commit(lease: Lease, transition: Transition, opts: { wait?: boolean } = {}): Promise<void> {
+    return this.writes.enqueue({ kind: 'commit', lease, transition }, opts.wait ?? true);
+  }
+
+  private async flush(batch: Pending<Item>[]): Promise<void> {
+    const creates = batch.filter((p) => p.item.kind === 'create') as Pending<Item & { kind: 'create' }>[];
+    const commits = batch.filter((p) => p.item.kind === 'commit') as Pending<Item & { kind: 'commit' }>[];
+    const byOwner = new Map<string, Pending<Item & { kind: 'commit' }>[]>();
+    for (const c of commits) byOwner.set(c.item.lease.owner, [...(byOwner.get(c.item.lease.owner) ?? []), c]);
+
+    const statements = [];
+    if (creates.length > 0) {
+      statements.push({
+        text: createRunsSql,
+        params: [JSON.stringify(creates.map((c) => newRunRow(c.item.run)))],
+      });
+    }
+    const owners = [...byOwner.entries()];
+    const now = new Date().toISOString();
+    for (const [owner, items] of owners) {
+      const payload = buildPayload(items.map((i) => i.item));
+      statements.push({ text: applyTransitionsSql, params: [owner, JSON.stringify(payload), now] });
+    }
+    const results = await this.driver.batch(statements);
+
+    if (creates.length > 0) await this.settleCreates(creates, results[0]!);
+    owners.forEach(([, items], i) => {
+      const owned = new Set((results[i + (creates.length > 0 ? 1 : 0)] ?? []).map((r) => String(r.id)));
+      for (const p of items) {
+        if (owned.has(p.item.transition.runId)) p.resolve();
+        else p.reject(new LeaseLostError(p.item.transition.runId));
+      }
+    });
+  }
+
+  private async settleCreates(creates: Pending<Item & { kind: 'create' }>[], inserted: Row[]): Promise<void> {
+    const ids = new Set(inserted.map((r) => String(r.id)));
+    const missingKeys = creates
+      .filter((c) => !ids.has(c.item.run.id) && c.item.run.idempotencyKey !== null)
+      .map((c) => c.item.run.idempotencyKey!);
+    const existing = new Map<string, string>();
+    if (missingKeys.length > 0) {
+      const rows = await this.driver.query(runsByIdempotencyKeySql, [JSON.stringify(missingKeys)]);
+      for (const r of rows) existing.set(String(r.idempotency_key), String(r.id));
+    }
+    for (const c of creates) {
+      const { run } = c.item;
+      if (ids.has(run.id)) {
+        c.item.result = { id: run.id, created: true };
+        c.resolve();
+        continue;
+      }
+      const id = run.idempotencyKey === null ? undefined : existing.get(run.idempotencyKey);
+      if (id) {
+        c.item.result = { id, created: false };
+        c.resolve();
+      } else c.reject(new Error(`run ${run.id} was not created`));
+    }
+  }
+
+  async claimRuns(owner: string, now: Date, leaseMs: number, limit: number): Promise<ClaimedRun[]> {
+    const rows = await this.driver.query(claimRunsSql, [
+      owner,
+      now,
+      new Date(now.getTime() + leaseMs),
+      limit,
+    ]);
+    return rows.map((r) => ({
+      run: toRun(r),
+      previousOwner: r.prev_owner == null ? null : String(r.prev_owner),
+    }));
+  }
+
+  async heartbeat(owner: string, runIds: readonly string[], now: Date, leaseMs: number) {
+    if (runIds.length === 0) return [];
+    const rows = await this.driver.query(heartbeatSql, [
+      owner,
+      JSON.stringify(runIds),
+      new Date(now.getTime() + leaseMs),
+    ]);
+    return rows.map((r) => ({ id: String(r.id), cancelRequested: Boolean(r.cancel_requested) }));
+  }
+
+  async releaseRuns(owner: string, now: Date): Promise<string[]> {
+    await this.writes.drain();
+    const rows = await this.driver.query(releaseRunsSql, [owner, now]);
+    return rows.map((r) => String(r.id));
+  }
+
+  async requestCancel(runId: string, keepMitigations: boolean, now: Date): Promise<RunStatus | null> {
+    const rows = await this.driver.query(cancelRunSql, [runId, keepMitigations, now]);
+    return rows[0] ? (rows[0].status as RunStatus) : null;
+  }
+
+  async acquireSlot(key: string, limit: number, runId: string): Promise<boolean> {
+    const rows = await this.driver.query(acquireSlotSql, [key, limit, runId]);
+    return rows.length > 0;
+  }
+
+  async getRun(id: string) {
+    if (!isUuid(id)) return null;
+    const rows = await this.driver.query('select * from runs where id = $1', [id]);
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  async listRuns(filter: RunFilter = {}) {
+    const rows = await this.driver.query(
+      `select * from runs where ($1::text is null or status = $1) and ($2::text is null or runbook_id = $2)
+       and ($3::uuid is null or incident_id = $3) order by created_at desc, id limit $4`,
+      [filter.status ?? null, filter.runbookId ?? null, filter.incidentId ?? null, filter.limit ?? 100],
+    );
+    return rows.map(toRun);
+  }
+
+  async getSteps(runId: string) {
+    const rows = await this.driver.query(
+      'select * from steps where run_id = $1 order by started_at nulls last, step_key',
+      [runId],
+    );
+    return rows.map(toStep);
+  }
+
+  async getAttempts(runId: string) {
+    const rows = await this.driver.query('select * from step_attempts where run_id = $1 order by id', [
+      runId,
+    ]);
+    return rows.map(toAttempt);
+  }
+
+  async listEvents(filter: { runId?: string; incidentId?: string; afterSeq?: number; limit?: number }) {
+    const rows = await this.driver.query(
+      `select * from events where ($1::uuid is null or run_id = $1) and ($2::uuid is null or incident_id = $2)
+       and seq > $3 order by seq limit $4`,
+      [filter.runId ?? null, filter.incidentId ?? null, filter.afterSeq ?? 0, filter.limit ?? 10_000],
+    );
+    return rows.map(toEvent);
+  }
+
+  async listEvidence(filter: { runId?: string; incidentId?: string }) {
+    const rows = await this.driver.query(
+      `select * from evidence where ($1::uuid is null or run_id = $1) and ($2::uuid is null or incident_id = $2)
+       order by created_at, id`,
+      [filter.runId ?? null, filter.incidentId ?? null],
+    );
+    return rows.map(toEvidence);
+  }
+
+  async getApproval(id: string) {
+    if (!isUuid(id)) return null;
+    const rows = await this.driver.query('select * from approvals where id = $1', [id]);
+    return rows[0] ? toApproval(rows[0]) : null;
+  }
+
+  async listApprovals(filter: { status?: ApprovalRecord['status']; runId?: string } = {}) {
+    const rows = await this.driver.query(
+      `select * from approvals where ($1::text is null or status = $1) and ($2::uuid is null or run_id = $2)
+       order by requested_at, id`,
+      [filter.status ?? null, filter.runId ?? null],
+    );
+    return rows.map(toApproval);
+  }
+
+  async decideApproval(
+    id: string,
+    decision: ApprovalDecision,
+    decide: (current: ApprovalRecord) => ApprovalRecord['status'] | { refuse: string },
+    now: Date,
+  ): Promise<DecideResult | { outcome: 'refused'; reason: string }> {
+    if (!isUuid(id)) return { outcome: 'not_found' };
+    // The row lock makes racing decisions (and the timeout) see each other: exactly one settles the gate.
+    return this.driver.transaction(async (tx) => {
+      const [row] = await tx.query(lockApprovalSql, [id]);
+      if (!row) return { outcome: 'not_found' as const };
+      const current = toApproval(row);
+      if (current.status !== 'pending') return { outcome: 'already_decided' as const, approval: current };
+      const next = decide(current);
+      if (typeof next === 'object') return { outcome: 'refused' as const, reason: next.refuse };
+      const [updated] = await tx.query(decideApprovalSql, [
+        id,
+        JSON.stringify(decision),
+        next,
+        next === 'pending' ? null : now,
+        decision.reason,
+        now,
+      ]);
+      return { outcome: 'recorded' as const, approval: toApproval(updated!) };
+    });
+  }
+
+  async extendApproval(id: string, expiresAt: Date, escalatedTo: string): Promise<boolean> {
+    const rows = await this.driver.query(
+      `update approvals set expires_at = $2, policy = policy || jsonb_build_object('escalatedTo', $3::text)
+       where id = $1 and status = 'pending' returning id`,
+      [id, expiresAt, escalatedTo],
+    );
+    return rows.length > 0;
+  }
+
+  async expireApproval(id: string, status: 'expired' | 'approved', now: Date): Promise<boolean> {
+    const rows = await this.driver.query(expireApprovalSql, [id, status, now]);
+    return rows.length > 0;
+  }
+
+  async getSetting<T>(key: string): Promise<T | null> {
+    const rows = await this.driver.query('select value from settings where key = $1', [key]);
+    return rows[0] ? (rows[0].value as T) : null;
+  }
+
+  async setSetting(key: string, value: unknown, by: string | null, now: Date): Promise<void> {
+    await this.driver.query(
+      `with s as (insert into settings (key, value, updated_at, updated_by) values ($1, $2::text::jsonb, $3, $4)
+       on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at,
+       updated_by = excluded.updated_by returning key)
+       select pg_notify('${WAKE_CHANNEL}', 'setting:' || key) from s`,
+      [key, JSON.stringify(value), now, by],
+    );
+  }
+
+  onWake(listener: (payload: string) => void) {
+    return this.driver.listen(WAKE_CHANNEL, listener);
+  }
+
+  async close(): Promise<void> {
+    await this.writes.drain();
+    await this.driver.close();
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+function isUuid(id: string): boolean {
+  return UUID.test(id);
+}
+
+function newRunRow(r: NewRun) {
+  return {
+    id: r.id,
+    runbook_id: r.runbookId,
+    runbook_version: r.runbookVersion,
+    plan: r.plan,
+    status: r.leaseOwner ? 'running' : 'queued',
+    input: r.input ?? null,
+    dry_run: r.dryRun,
+    idempotency_key: r.idempotencyKey,
+    concurrency_key: r.concurrencyKey,
+    incident_id: r.incidentId,
+    requested_by: r.requestedBy,
+    lease_owner: r.leaseOwner,
+    lease_expires_at: r.leaseExpiresAt?.toISOString() ?? null,
+    now: r.now.toISOString(),
+  };
+}

@@ -1,0 +1,18 @@
+// Takes the lowest free slot of `limit` for the key. The primary key (key, slot) makes two workers
+// racing for the last slot end with exactly one winner, without a lock.
+// $1 key, $2 limit, $3 run id.
+export const acquireSlotSql = `
+WITH have AS (SELECT slot FROM concurrency_slots WHERE run_id = $3),
+free AS (
+  SELECT s AS slot FROM generate_series(0, $2::int - 1) AS s
+  WHERE NOT EXISTS (SELECT 1 FROM have)
+    AND NOT EXISTS (SELECT 1 FROM concurrency_slots c WHERE c.key = $1 AND c.slot = s)
+  ORDER BY s LIMIT 1
+),
+ins AS (
+  INSERT INTO concurrency_slots (key, slot, run_id) SELECT $1, slot, $3 FROM free
+  ON CONFLICT DO NOTHING
+  RETURNING slot
+)
+SELECT slot FROM have UNION ALL SELECT slot FROM ins
+`;

@@ -1,0 +1,29 @@
+// Approval decisions. The gate row is locked while the policy decides, so racing clicks serialise.
+export const lockApprovalSql = 'SELECT * FROM approvals WHERE id = $1 FOR UPDATE';
+
+// Appends the decision; when the gate is settled, the run becomes due now and a worker is woken. Moving
+// wake_at also defeats a park that raced this decision (parking compares wake_at, see apply-transitions).
+// $1 id, $2 decision json, $3 new status, $4 decided_at, $5 reason, $6 now.
+export const decideApprovalSql = `
+WITH a AS (
+  UPDATE approvals SET decisions = decisions || jsonb_build_array($2::text::jsonb), status = $3, decided_at = $4,
+    reason = COALESCE($5, reason)
+  WHERE id = $1
+  RETURNING *
+),
+r AS (
+  UPDATE runs SET wake_at = $6, updated_at = $6
+  WHERE id = (SELECT run_id FROM a WHERE status <> 'pending')
+    AND status IN ('queued', 'running', 'waiting', 'compensating')
+  RETURNING id
+),
+n AS (SELECT pg_notify('firebreak_wake', 'approval') FROM r)
+SELECT a.*, (SELECT count(*) FROM n) AS notified FROM a
+`;
+
+// The timeout fired: settle the gate only if no decision got there first. $1 id, $2 status, $3 now.
+export const expireApprovalSql = `
+UPDATE approvals SET status = $2, decided_at = $3
+WHERE id = $1 AND status = 'pending'
+RETURNING id
+`;

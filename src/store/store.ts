@@ -1,0 +1,194 @@
+// The one storage interface of the engine. One implementation (SqlStore) serves PostgreSQL and PGlite;
+// test/store/store.contract.ts checks it against both.
+import type { SerializedError } from '../core/errors.ts';
+import type { RunStatus, StepStatus } from '../core/status.ts';
+import type {
+  ApprovalDecision,
+  ApprovalRecord,
+  EventRecord,
+  EvidenceKind,
+  EvidenceRecord,
+  PlanStep,
+  RunRecord,
+  StepAttemptRecord,
+  StepRecord,
+} from './records.ts';
+
+export interface NewRun {
+  id: string;
+  runbookId: string;
+  runbookVersion: string;
+  plan: PlanStep[];
+  input: unknown;
+  dryRun: boolean;
+  idempotencyKey: string | null;
+  concurrencyKey: string | null;
+  incidentId: string | null;
+  requestedBy: string | null;
+  /** Set when the creating worker runs it at once (no claim round trip); null queues it for any worker. */
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  now: Date;
+}
+
+export interface CreateRunResult {
+  id: string;
+  /** False when the idempotency key named an existing run, whose id is returned. */
+  created: boolean;
+}
+
+export interface StepWrite {
+  stepKey: string;
+  kind: string;
+  status: StepStatus;
+  attempt: number;
+  output?: unknown;
+  error?: SerializedError | null;
+  state?: Record<string, unknown> | null;
+  /** Marks the mitigation applied now: it gets the next number in the global apply order. */
+  applied?: boolean;
+  idempotencyKey: string;
+  startedAt?: Date | null;
+  finishedAt?: Date | null;
+}
+
+export interface AttemptWrite {
+  stepKey: string;
+  attempt: number;
+  phase: string;
+  status: 'succeeded' | 'failed';
+  error?: SerializedError | null;
+  startedAt: Date | null;
+  finishedAt: Date;
+}
+
+export interface EventWrite {
+  type: string;
+  stepKey?: string | null;
+  data?: unknown;
+  at: Date;
+}
+
+export interface EvidenceWrite {
+  id: string;
+  stepKey: string | null;
+  attempt: number | null;
+  kind: EvidenceKind;
+  title: string;
+  content: unknown;
+  contentHash: string;
+  createdAt: Date;
+}
+
+export interface ApprovalWrite {
+  id: string;
+  stepKey: string;
+  policy: Record<string, unknown>;
+  requestedBy: string | null;
+  requestedAt: Date;
+  expiresAt: Date | null;
+}
+
+export interface RunWrite {
+  status?: RunStatus;
+  output?: unknown;
+  error?: SerializedError | null;
+  /** undefined leaves wake_at alone; null parks the run until an external event. */
+  wakeAt?: Date | null;
+  /** Set wakeAt only if wake_at is still this (what the executor last saw); else keep the newer value. */
+  expectWakeAt?: Date | null;
+  releaseLease?: boolean;
+  runbookVersion?: string;
+  finishedAt?: Date;
+}
+
+/** Everything one run commits at one point, atomically (and batched with other runs' transitions). */
+export interface Transition {
+  runId: string;
+  incidentId: string | null;
+  steps?: StepWrite[];
+  attempts?: AttemptWrite[];
+  events?: EventWrite[];
+  evidence?: EvidenceWrite[];
+  approvals?: ApprovalWrite[];
+  run?: RunWrite;
+}
+
+/** Who may write a run: the worker holding its lease, at the claim that gave it (fencing epoch). */
+export interface Lease {
+  owner: string;
+  epoch: number;
+}
+
+export interface ClaimedRun {
+  run: RunRecord;
+  /** The worker whose lease had expired, when this claim is a takeover. */
+  previousOwner: string | null;
+}
+
+export interface RunFilter {
+  status?: RunStatus;
+  runbookId?: string;
+  incidentId?: string;
+  limit?: number;
+}
+
+export type DecideResult =
+  | { outcome: 'recorded'; approval: ApprovalRecord }
+  | { outcome: 'already_decided'; approval: ApprovalRecord }
+  | { outcome: 'not_found' };
+
+export interface Store {
+  createRuns(runs: NewRun[]): Promise<CreateRunResult[]>;
+  /**
+   * Commits a transition while `lease` still holds the run (else rejects with LeaseLostError). `wait: false` only queues it into the next
+   * group commit (progress markers); the returned promise still settles when it is written.
+   */
+  commit(lease: Lease, transition: Transition, opts?: { wait?: boolean }): Promise<void>;
+  claimRuns(owner: string, now: Date, leaseMs: number, limit: number): Promise<ClaimedRun[]>;
+  heartbeat(
+    owner: string,
+    runIds: readonly string[],
+    now: Date,
+    leaseMs: number,
+  ): Promise<{ id: string; cancelRequested: boolean }[]>;
+  releaseRuns(owner: string, now: Date): Promise<string[]>;
+  requestCancel(runId: string, keepMitigations: boolean, now: Date): Promise<RunStatus | null>;
+  acquireSlot(key: string, limit: number, runId: string): Promise<boolean>;
+
+  getRun(id: string): Promise<RunRecord | null>;
+  listRuns(filter?: RunFilter): Promise<RunRecord[]>;
+  getSteps(runId: string): Promise<StepRecord[]>;
+  getAttempts(runId: string): Promise<StepAttemptRecord[]>;
+  listEvents(filter: {
+    runId?: string;
+    incidentId?: string;
+    afterSeq?: number;
+    limit?: number;
+  }): Promise<EventRecord[]>;
+  listEvidence(filter: { runId?: string; incidentId?: string }): Promise<EvidenceRecord[]>;
+
+  getApproval(id: string): Promise<ApprovalRecord | null>;
+  listApprovals(filter?: { status?: ApprovalRecord['status']; runId?: string }): Promise<ApprovalRecord[]>;
+  /**
+   * Adds one decision under the gate's policy, atomically: `decide` sees the current record and says
+   * what the status becomes. The run is made due when the gate is settled.
+   */
+  decideApproval(
+    id: string,
+    decision: ApprovalDecision,
+    decide: (current: ApprovalRecord) => ApprovalRecord['status'] | { refuse: string },
+    now: Date,
+  ): Promise<DecideResult | { outcome: 'refused'; reason: string }>;
+  /** Gives a pending gate a new deadline after escalating it; false when it was settled meanwhile. */
+  extendApproval(id: string, expiresAt: Date, escalatedTo: string): Promise<boolean>;
+  /** Settles a pending gate because its timeout passed; false when a decision won the race. */
+  expireApproval(id: string, status: 'expired' | 'approved', now: Date): Promise<boolean>;
+
+  getSetting<T>(key: string): Promise<T | null>;
+  setSetting(key: string, value: unknown, by: string | null, now: Date): Promise<void>;
+
+  /** Wake-ups: called with the payload of each notification ('run', 'slot', 'cancel:<id>', 'approval'). */
+  onWake(listener: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
