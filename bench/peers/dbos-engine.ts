@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import postgres from 'postgres';
+import { databaseUrl, recreateDatabase } from '../support/pg.ts';
 import { measureEach, roundTo, summarize } from '../support/stats.ts';
 
 export interface DbosEngineFigures {
@@ -107,25 +108,6 @@ export async function launchDbos(spec: DbosLaunchSpec): Promise<void> {
     ...(spec.poolSize === undefined ? {} : { systemDatabasePoolSize: spec.poolSize }),
   });
   await DBOS.launch();
-}
-
-export function databaseUrl(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function recreateDatabase(serverUrl: string, database: string): Promise<void> {
-  // The name is interpolated into DDL, so only accept plain identifiers.
-  if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`refusing database name ${database}`);
-  const admin = postgres(databaseUrl(serverUrl, 'postgres'), { max: 1, onnotice: () => {} });
-  try {
-    // FORCE ends sessions a crashed earlier run may have left connected.
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.unsafe(`CREATE DATABASE ${database}`);
-  } finally {
-    await admin.end();
-  }
 }
 
 function poolSizeOf(opts: { poolSize?: number }): { poolSize?: number } {

@@ -3,8 +3,9 @@
 import { performance } from 'node:perf_hooks';
 import { DBOS, type WorkflowHandle } from '@dbos-inc/dbos-sdk';
 import postgres from 'postgres';
+import { databaseUrl } from '../support/pg.ts';
 import { measureEach, roundTo, summarize } from '../support/stats.ts';
-import { databaseUrl, envInt, isDirectRun, launchDbos } from './dbos-engine.ts';
+import { envInt, isDirectRun, launchDbos } from './dbos-engine.ts';
 
 export interface DbosWakeFigures {
   p50: number;

@@ -139,7 +139,10 @@ export class Engine {
     const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
     for (;;) {
       const local = this.active.get(runId);
-      if (local) await local.done;
+      if (local) {
+        await local.done;
+        if (local.executor.final) return local.executor.final;
+      }
       const run = await this.store.getRun(runId);
       if (!run) throw new NotFoundError('run', runId);
       if (isTerminalRun(run.status)) return run;

@@ -11,7 +11,13 @@ import {
 } from '../core/errors.ts';
 import { readySteps } from '../core/graph.ts';
 import type { Logger } from '../core/logger.ts';
-import { isStepFailure, type RunStatus, type StepStatus, satisfiesNeeds } from '../core/status.ts';
+import {
+  isStepFailure,
+  isTerminalRun,
+  type RunStatus,
+  type StepStatus,
+  satisfiesNeeds,
+} from '../core/status.ts';
 import type { Outputs, RunInfo, StepDef } from '../dsl/types.ts';
 import type { RunRecord, StepRecord } from '../store/records.ts';
 import type { EventWrite, Lease, RunWrite, StepWrite, Store, Transition } from '../store/store.ts';
@@ -230,6 +236,7 @@ export class RunExecutor {
     for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
       try {
         await this.deps.store.commit(this.deps.lease, transition);
+        this.noteFinal(transition.run);
         return;
       } catch (err) {
         this.onCommitError(err);
@@ -237,6 +244,23 @@ export class RunExecutor {
         await new Promise((r) => setTimeout(r, delay));
       }
     }
+  }
+
+  /** The run as committed when it reached a final state here; lets result() skip a read. */
+  final: RunRecord | null = null;
+
+  private noteFinal(w: RunWrite | undefined): void {
+    if (!w?.status || !isTerminalRun(w.status)) return;
+    this.final = {
+      ...this.run,
+      status: w.status,
+      output: w.output === undefined ? this.run.output : w.output,
+      error: w.error === undefined ? this.run.error : w.error,
+      finishedAt: w.finishedAt ?? this.deps.clock.now(),
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      wakeAt: null,
+    };
   }
 
   private onCommitError(err: unknown): void {

@@ -1,0 +1,47 @@
+// Where a test's data lives: in-memory PGlite by default, a fresh PostgreSQL database when DATABASE_URL
+// is set (created from a migrated template, dropped when the test is done).
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+
+export const onPostgres = Boolean(process.env.DATABASE_URL);
+
+export interface TestDatabase {
+  /** postgres:// URL, or undefined for PGlite. */
+  databaseUrl: string | undefined;
+  /** PGlite data dir (memory://) when not on PostgreSQL. */
+  dataDir: string;
+  drop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export const TEMPLATE_DB = 'firebreak_test_template';
+
+export function serverUrl(database: string): string {
+  const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** A database of its own for one test (file). */
+export async function testDatabase(): Promise<TestDatabase> {
+  if (!onPostgres) {
+    const noop = async () => {};
+    return { databaseUrl: undefined, dataDir: 'memory://', drop: noop, [Symbol.asyncDispose]: noop };
+  }
+  const name = `firebreak_t_${randomBytes(5).toString('hex')}`;
+  const admin = postgres(serverUrl('postgres'), { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+  } finally {
+    await admin.end();
+  }
+  const drop = async () => {
+    const a = postgres(serverUrl('postgres'), { max: 1, onnotice: () => {} });
+    try {
+      await a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } finally {
+      await a.end();
+    }
+  };
+  return { databaseUrl: serverUrl(name), dataDir: 'memory://', drop, [Symbol.asyncDispose]: drop };
+}
