@@ -3,7 +3,9 @@
 -- given claim epoch are written (fencing); the function returns the ids it wrote.
 -- p: { leases: [{id, epoch}], steps, attempts, events, evidence, approvals, runs, terminal }.
 CREATE OR REPLACE FUNCTION firebreak_apply_transitions(p_owner text, p jsonb, p_now timestamptz)
-RETURNS TABLE (id uuid) AS $$
+RETURNS TABLE (run_id uuid) AS $$
+-- Column names win over the OUT parameter (ON CONFLICT (id), run_id, …).
+#variable_conflict use_column
 DECLARE
   owned uuid[];
 BEGIN

@@ -1,0 +1,18 @@
+// The command table. Each command lives in its own file; this is the index `firebreak --help` prints.
+import type { Command } from './io.ts';
+import { migrateCommand } from './migrate.ts';
+import { runCommand } from './run.ts';
+import { runbooksCommand } from './runbooks.ts';
+import { workerCommand } from './worker.ts';
+
+export const commands: Record<string, Command> = {
+  worker: workerCommand,
+  migrate: migrateCommand,
+  run: runCommand,
+  runbooks: runbooksCommand,
+};
+
+export function usage(): string {
+  const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(58)} ${c.summary}`);
+  return `usage: firebreak <command>\n\n${lines.join('\n')}\n\nConfiguration comes from the environment (DATABASE_URL, RUNBOOKS_DIR, …); see README.md.`;
+}
