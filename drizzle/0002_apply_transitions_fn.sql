@@ -72,7 +72,7 @@ BEGIN
     FROM jsonb_to_recordset(p->'approvals') AS t(id uuid, run_id uuid, step_key text, policy jsonb,
       requested_by text, requested_at timestamptz, expires_at timestamptz)
     WHERE t.run_id = ANY(owned)
-    ON CONFLICT (run_id, step_key) DO NOTHING;
+    ON CONFLICT (id) DO NOTHING;
   END IF;
 
   IF jsonb_array_length(p->'runs') > 0 THEN

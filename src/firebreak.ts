@@ -7,6 +7,7 @@ import type { AnyRunbook } from './dsl/runbook.ts';
 import { Engine, type EngineConfig, type StartOptions } from './engine/engine.ts';
 import type { Notifier } from './engine/notifier.ts';
 import { RunbookRegistry } from './engine/registry.ts';
+import { redactor } from './incidents/redact.ts';
 import { type LoadReport, loadRunbooks } from './runbooks/loader.ts';
 import type { EventRecord, RunRecord, StepAttemptRecord, StepRecord } from './store/records.ts';
 import { SqlStore } from './store/sql-store.ts';
@@ -28,6 +29,8 @@ export interface FirebreakOptions {
   /** Claim and execute runs in this process (default true). */
   work?: boolean;
   migrate?: boolean;
+  /** Configured secret values: redacted from everything written to the database. */
+  secrets?: readonly string[];
 }
 
 export interface RunView {
@@ -59,7 +62,7 @@ export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Fire
     poolSize: opts.poolSize,
     migrate: opts.migrate,
   });
-  const store = new SqlStore(driver);
+  const store = new SqlStore(driver, { redactor: redactor(opts.secrets ?? []) });
   const loadReport: LoadReport = opts.runbooksDir
     ? await loadRunbooks(opts.runbooksDir)
     : { loaded: [], failed: [] };

@@ -3,9 +3,11 @@ import type { Command } from './io.ts';
 import { migrateCommand } from './migrate.ts';
 import { runCommand } from './run.ts';
 import { runbooksCommand } from './runbooks.ts';
+import { serveCommand } from './serve.ts';
 import { workerCommand } from './worker.ts';
 
 export const commands: Record<string, Command> = {
+  serve: serveCommand,
   worker: workerCommand,
   migrate: migrateCommand,
   run: runCommand,

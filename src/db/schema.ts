@@ -132,7 +132,7 @@ export const approvals = pgTable(
     reason: text('reason'),
   },
   (t) => [
-    uniqueIndex('approvals_run_step_uq').on(t.runId, t.stepKey),
+    index('approvals_run_step_idx').on(t.runId, t.stepKey),
     index('approvals_status_idx').on(t.status),
   ],
 );
@@ -172,3 +172,83 @@ export const settings = pgTable('settings', {
   updatedAt: ts('updated_at').notNull(),
   updatedBy: text('updated_by'),
 });
+
+/** One incident per active alert group (source + group key). Drills are flagged and kept apart. */
+export const incidents = pgTable(
+  'incidents',
+  {
+    id: uuid('id').primaryKey(),
+    source: text('source').notNull(),
+    groupKey: text('group_key').notNull(),
+    status: text('status').notNull(),
+    title: text('title').notNull(),
+    severity: text('severity'),
+    labels: jsonb('labels').notNull(),
+    drill: boolean('drill').notNull().default(false),
+    /** When the first alert started (sender's clock), for time to detect. */
+    startedAt: ts('started_at'),
+    openedAt: ts('opened_at').notNull(),
+    acknowledgedAt: ts('acknowledged_at'),
+    resolvedAt: ts('resolved_at'),
+    lastNotifiedAt: ts('last_notified_at').notNull(),
+    reopenedCount: integer('reopened_count').notNull().default(0),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    // At most one open incident per group; resolved ones stay for the flap window and history.
+    uniqueIndex('incidents_open_group_uq').on(t.source, t.groupKey).where(sql`status = 'firing'`),
+    index('incidents_group_idx').on(t.source, t.groupKey, t.openedAt),
+    index('incidents_opened_idx').on(t.openedAt),
+  ],
+);
+
+export const alerts = pgTable(
+  'alerts',
+  {
+    incidentId: uuid('incident_id').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    status: text('status').notNull(),
+    labels: jsonb('labels').notNull(),
+    annotations: jsonb('annotations').notNull(),
+    startsAt: ts('starts_at'),
+    endsAt: ts('ends_at'),
+    generatorUrl: text('generator_url'),
+    firstSeenAt: ts('first_seen_at').notNull(),
+    lastSeenAt: ts('last_seen_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.incidentId, t.fingerprint] })],
+);
+
+/** Every accepted notification with its raw body, as received. */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    incidentId: uuid('incident_id').notNull(),
+    source: text('source').notNull(),
+    deliveryId: text('delivery_id'),
+    outcome: text('outcome').notNull(),
+    body: text('body').notNull(),
+    receivedAt: ts('received_at').notNull(),
+  },
+  (t) => [
+    index('notifications_incident_idx').on(t.incidentId),
+    uniqueIndex('notifications_delivery_uq').on(t.source, t.deliveryId),
+  ],
+);
+
+/** Valid JSON that could not be parsed into an alert or routed: kept with the reason, replayable. */
+export const deadLetters = pgTable(
+  'dead_letters',
+  {
+    id: uuid('id').primaryKey(),
+    source: text('source').notNull(),
+    reason: text('reason').notNull(),
+    body: text('body').notNull(),
+    headers: jsonb('headers').notNull(),
+    receivedAt: ts('received_at').notNull(),
+    replayedAt: ts('replayed_at'),
+    replayResult: jsonb('replay_result'),
+  },
+  (t) => [index('dead_letters_received_idx').on(t.receivedAt)],
+);

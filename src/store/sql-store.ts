@@ -2,15 +2,17 @@
 import { LeaseLostError } from '../core/errors.ts';
 import type { RunStatus } from '../core/status.ts';
 import type { Row, SqlDriver } from '../db/driver.ts';
+import { type Redactor, redactor } from '../incidents/redact.ts';
 import { GroupCommit, type Pending } from './group-commit.ts';
 import type { ApprovalDecision, ApprovalRecord } from './records.ts';
 import { toApproval, toAttempt, toEvent, toEvidence, toRun, toStep } from './rows.ts';
 import { applyTransitionsSql } from './sql/apply-transitions.ts';
 import { cancelRunSql } from './sql/cancel-run.ts';
 import { claimRunsSql, heartbeatSql, releaseRunsSql } from './sql/claim-runs.ts';
-import { acquireSlotSql } from './sql/concurrency-slot.ts';
+import { acquireSlotSql, wakeSlotWaitersSql } from './sql/concurrency-slot.ts';
 import { createRunsSql, runsByIdempotencyKeySql } from './sql/create-runs.ts';
 import { decideApprovalSql, expireApprovalSql, lockApprovalSql } from './sql/decide-approval.ts';
+import { retryRunSql } from './sql/retry-run.ts';
 import type {
   ClaimedRun,
   CreateRunResult,
@@ -32,10 +34,13 @@ type Item =
 export class SqlStore implements Store {
   private readonly writes: GroupCommit<Item>;
 
+  private readonly redact: Redactor;
+
   constructor(
     readonly driver: SqlDriver,
-    opts: { lazyFlushMs?: number } = {},
+    opts: { lazyFlushMs?: number; redactor?: Redactor } = {},
   ) {
+    this.redact = opts.redactor ?? redactor([]);
     this.writes = new GroupCommit<Item>((batch) => this.flush(batch), opts);
   }
 
@@ -61,14 +66,14 @@ export class SqlStore implements Store {
     if (creates.length > 0) {
       statements.push({
         text: createRunsSql,
-        params: [JSON.stringify(creates.map((c) => newRunRow(c.item.run)))],
+        params: [this.redact.json(creates.map((c) => newRunRow(c.item.run)))],
       });
     }
     const owners = [...byOwner.entries()];
     const now = new Date().toISOString();
     for (const [owner, items] of owners) {
       const payload = buildPayload(items.map((i) => i.item));
-      statements.push({ text: applyTransitionsSql, params: [owner, JSON.stringify(payload), now] });
+      statements.push({ text: applyTransitionsSql, params: [owner, this.redact.json(payload), now] });
     }
     const results = await this.driver.batch(statements);
 
@@ -144,6 +149,16 @@ export class SqlStore implements Store {
   async acquireSlot(key: string, limit: number, runId: string): Promise<boolean> {
     const rows = await this.driver.query(acquireSlotSql, [key, limit, runId]);
     return rows.length > 0;
+  }
+
+  async wakeSlotWaiters(key: string, now: Date): Promise<void> {
+    await this.driver.query(wakeSlotWaitersSql, [key, now]);
+  }
+
+  async retryRun(runId: string, now: Date) {
+    if (!isUuid(runId)) return { previous: null, retried: false };
+    const [row] = await this.driver.query(retryRunSql, [runId, now]);
+    return { previous: (row?.previous ?? null) as RunStatus | null, retried: Number(row?.retried ?? 0) > 0 };
   }
 
   async getRun(id: string) {

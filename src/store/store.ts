@@ -155,6 +155,10 @@ export interface Store {
   releaseRuns(owner: string, now: Date): Promise<string[]>;
   requestCancel(runId: string, keepMitigations: boolean, now: Date): Promise<RunStatus | null>;
   acquireSlot(key: string, limit: number, runId: string): Promise<boolean>;
+  /** Queues a failed or compensated run again from its first failed step; returns its status before. */
+  retryRun(runId: string, now: Date): Promise<{ previous: RunStatus | null; retried: boolean }>;
+  /** After a run of `key` gave its slot up: makes the runs queued for a slot due now. */
+  wakeSlotWaiters(key: string, now: Date): Promise<void>;
 
   getRun(id: string): Promise<RunRecord | null>;
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;

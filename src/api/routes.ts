@@ -1,0 +1,169 @@
+// The JSON API under /api. Reads need `read`; starting, cancelling and retrying runs and replaying dead
+// letters need `operate`. Approval decisions are mounted by the approvals module.
+import type { Hono } from 'hono';
+import { mermaid } from '../cli/runbooks.ts';
+import type { Config } from '../config/config.ts';
+import type { AlertSource } from '../core/alert.ts';
+import { NotFoundError } from '../core/errors.ts';
+import type { RunStatus } from '../core/status.ts';
+import type { Firebreak } from '../firebreak.ts';
+import type { IncidentStore } from '../incidents/incident-store.ts';
+import type { Ingestor } from '../incidents/ingest.ts';
+import { callerOf, requireCaller } from './auth.ts';
+import { HttpError } from './errors.ts';
+import { cancelRunBody, incidentsQuery, runsQuery, startRunBody } from './schemas.ts';
+import { jsonBody, query } from './validate.ts';
+
+export interface ApiDeps {
+  config: Config;
+  fb: Firebreak;
+  incidents: IncidentStore;
+  ingestor: Ingestor;
+}
+
+export function mountApi(app: Hono, deps: ApiDeps): void {
+  const { fb, incidents, config } = deps;
+  const tokens = config.API_TOKENS;
+  const read = requireCaller(tokens, 'read');
+  const operate = requireCaller(tokens, 'operate');
+
+  app.get('/api/incidents', read, async (c) => {
+    const q = query(c, incidentsQuery);
+    const list = await incidents.list({
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.drill ? { drill: q.drill === 'true' } : {}),
+      limit: q.limit,
+    });
+    return c.json({ incidents: list });
+  });
+
+  app.get('/api/incidents/:id', read, async (c) => {
+    const incident = await incidents.get(c.req.param('id'));
+    if (!incident) throw new NotFoundError('incident', c.req.param('id'));
+    const [alerts, timeline, evidence, runs] = await Promise.all([
+      incidents.alerts(incident.id),
+      incidents.timeline(incident.id),
+      incidents.evidence(incident.id),
+      fb.store.listRuns({ incidentId: incident.id }),
+    ]);
+    return c.json({ incident, alerts, runs, timeline, evidence });
+  });
+
+  app.get('/api/runs', read, async (c) => {
+    const q = query(c, runsQuery);
+    const runs = await fb.store.listRuns({
+      ...(q.status ? { status: q.status as RunStatus } : {}),
+      ...(q.runbook ? { runbookId: q.runbook } : {}),
+      ...(q.incident ? { incidentId: q.incident } : {}),
+      limit: q.limit,
+    });
+    return c.json({ runs });
+  });
+
+  app.get('/api/runs/:id', read, async (c) => {
+    const view = await fb.view(c.req.param('id'));
+    if (!view) throw new NotFoundError('run', c.req.param('id'));
+    return c.json(view);
+  });
+
+  app.post('/api/runs', operate, async (c) => {
+    const body = await jsonBody(c, startRunBody);
+    const caller = callerOf(c);
+    const { runId, created } = await fb.start(body.runbook, body.input, {
+      dryRun: body.dryRun,
+      idempotencyKey: body.idempotencyKey ?? null,
+      incidentId: body.incidentId ?? null,
+      requestedBy: `api:${caller.identity}`,
+    });
+    return c.json({ runId, created }, created ? 201 : 200);
+  });
+
+  app.post('/api/runs/:id/cancel', operate, async (c) => {
+    const body = await jsonBody(c, cancelRunBody);
+    const run = await fb.cancel(c.req.param('id'), { keepMitigations: body.keepMitigations });
+    return c.json({ run }, 202);
+  });
+
+  app.post('/api/runs/:id/retry', operate, async (c) => {
+    const id = c.req.param('id');
+    const { previous, retried } = await fb.store.retryRun(id, fb.engine.clock.now());
+    if (previous === null) throw new NotFoundError('run', id);
+    if (!retried)
+      throw new HttpError(
+        409,
+        'conflict',
+        `run ${id} is ${previous}; only failed or compensated runs can be retried`,
+      );
+    fb.engine.poke();
+    return c.json({ runId: id, status: 'queued' }, 202);
+  });
+
+  app.get('/api/runbooks', read, (c) =>
+    c.json({
+      runbooks: fb.registry.list().map((rb) => ({
+        id: rb.id,
+        title: rb.runbook.options.title,
+        version: rb.version,
+        steps: rb.steps.map((s) => ({ name: s.name, kind: s.kind, needs: s.needs })),
+        triggers: (rb.runbook.options.triggers ?? []).map(describeTrigger),
+        gameDays: rb.runbook.options.gameDays ?? [],
+      })),
+      failed: fb.loadReport.failed,
+    }),
+  );
+
+  app.get('/api/runbooks/:id', read, async (c) => {
+    const rb = fb.registry.get(c.req.param('id'));
+    if (!rb) throw new NotFoundError('runbook', c.req.param('id'));
+    const recent = await fb.store.listRuns({ runbookId: rb.id, limit: 20 });
+    return c.json({
+      id: rb.id,
+      title: rb.runbook.options.title,
+      description: rb.runbook.options.description ?? null,
+      version: rb.version,
+      source: rb.source,
+      steps: rb.steps.map((s) => ({ name: s.name, kind: s.kind, needs: s.needs })),
+      triggers: (rb.runbook.options.triggers ?? []).map(describeTrigger),
+      gameDays: rb.runbook.options.gameDays ?? [],
+      graph: mermaid(rb),
+      recentRuns: recent,
+    });
+  });
+
+  app.get('/api/dead-letters', read, async (c) => c.json({ deadLetters: await incidents.deadLetters() }));
+
+  app.post('/api/dead-letters/:id/replay', operate, async (c) => {
+    const dl = await incidents.deadLetter(c.req.param('id'));
+    if (!dl) throw new NotFoundError('dead letter', c.req.param('id'));
+    let body: unknown;
+    try {
+      body = JSON.parse(dl.body);
+    } catch {
+      throw new HttpError(409, 'conflict', 'the stored body is not JSON');
+    }
+    const result = await deps.ingestor.ingest(
+      dl.source as AlertSource,
+      dl.body,
+      body,
+      new Headers(dl.headers),
+      {
+        keepDeadLetter: false,
+      },
+    );
+    await incidents.markReplayed(dl.id, result, fb.engine.clock.now());
+    return c.json({ deadLetterId: dl.id, result });
+  });
+}
+
+function describeTrigger(t: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(t).map(([k, v]) => [
+      k,
+      typeof v === 'string'
+        ? `=${v}`
+        : v instanceof RegExp
+          ? `=~${v.source}`
+          : `${(v as { op: string }).op}${(v as { value: string }).value}`,
+    ]),
+  );
+}

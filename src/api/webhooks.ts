@@ -1,0 +1,94 @@
+// POST /webhooks/:source. Answers 2xx only after the alert is committed; every refusal is a 4xx with
+// the one error shape; valid JSON that cannot be routed is kept as a dead letter (202).
+
+import type { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Config } from '../config/config.ts';
+import type { AlertSource } from '../core/alert.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Ingestor } from '../incidents/ingest.ts';
+import { verifyBearer, verifyGrafanaSignature, verifyPagerDutySignature } from '../ingest/auth.ts';
+import { sources } from '../ingest/sources/index.ts';
+import { isLoopback } from './auth.ts';
+import { HttpError } from './errors.ts';
+
+export const webhookSources = Object.keys(sources) as AlertSource[];
+
+type Check = (raw: string, headers: Headers) => boolean;
+
+/** How each source proves itself; null means no secret is configured (loopback only). */
+export function webhookAuth(config: Config): Record<AlertSource, Check | null> {
+  const bearer = (token: string | undefined): Check | null =>
+    token ? (_raw, h) => verifyBearer(h.get('authorization'), token) : null;
+  const grafanaSecret = config.GRAFANA_HMAC_SECRET;
+  const timestampHeader = config.GRAFANA_TIMESTAMP_HEADER;
+  const pd = config.PAGERDUTY_WEBHOOK_SECRETS;
+  return {
+    alertmanager: bearer(config.ALERTMANAGER_TOKEN),
+    grafana: grafanaSecret
+      ? (raw, h) => verifyGrafanaSignature(raw, h, grafanaSecret, timestampHeader ? { timestampHeader } : {})
+      : bearer(config.GRAFANA_TOKEN),
+    pagerduty:
+      pd && pd.length > 0
+        ? (raw, h) => verifyPagerDutySignature(raw, h.get('x-pagerduty-signature'), pd)
+        : null,
+    datadog: bearer(config.DATADOG_TOKEN),
+    generic: bearer(config.GENERIC_TOKEN),
+  };
+}
+
+export function mountWebhooks(app: Hono, deps: { config: Config; ingestor: Ingestor; logger: Logger }): void {
+  const auth = webhookAuth(deps.config);
+  const limit = deps.config.BODY_LIMIT_BYTES;
+  app.post(
+    '/webhooks/:source',
+    bodyLimit({
+      maxSize: limit,
+      onError: () => {
+        throw new HttpError(413, 'payload_too_large', `body is larger than ${limit} bytes`);
+      },
+    }),
+    async (c) => {
+      const source = c.req.param('source') as AlertSource;
+      if (!webhookSources.includes(source)) {
+        throw new HttpError(
+          404,
+          'not_found',
+          `unknown webhook source "${source}" (${webhookSources.join(', ')})`,
+        );
+      }
+      const raw = await c.req.text();
+      const check = auth[source];
+      if (check ? !check(raw, c.req.raw.headers) : !isLoopback(c)) {
+        throw new HttpError(
+          401,
+          'unauthorized',
+          check ? 'bad credentials or signature' : `${source} has no secret configured: loopback only`,
+        );
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(raw);
+      } catch (err) {
+        throw new HttpError(400, 'bad_json', `body is not JSON: ${(err as Error).message}`);
+      }
+      const result = await deps.ingestor.ingest(source, raw, body, c.req.raw.headers);
+      if (result.kind === 'schema') {
+        throw new HttpError(422, 'validation', `body is not a valid ${source} notification`, {
+          issues: result.issues,
+        });
+      }
+      if (result.kind === 'unroutable')
+        throw new Error('ingest asked to keep dead letters reported one unkept');
+      if (result.kind === 'dead_letter') {
+        deps.logger.warn('webhook kept as dead letter', {
+          source,
+          deadLetterId: result.deadLetterId,
+          reason: result.reason,
+        });
+        return c.json({ deadLetterId: result.deadLetterId, reason: result.reason }, 202);
+      }
+      return c.json({ incidentId: result.incidentId, outcome: result.outcome, runIds: result.runIds }, 202);
+    },
+  );
+}

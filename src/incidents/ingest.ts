@@ -1,0 +1,154 @@
+// Alerts in: parse, route, and commit the alert with its incident and runs in one transaction.
+// Anything valid that cannot be turned into an incident is kept as a dead letter with the reason.
+import { randomUUID } from 'node:crypto';
+import type { AlertBatch, AlertSource } from '../core/alert.ts';
+import type { Clock } from '../core/clock.ts';
+import type { SqlDriver } from '../db/driver.ts';
+import { sources } from '../ingest/sources/index.ts';
+import type { Redactor } from './redact.ts';
+import type { Router } from './route.ts';
+
+export type IngestOutcome = 'opened' | 'reopened' | 'updated' | 'resolved' | 'repeat' | 'duplicate';
+
+export type IngestResult =
+  | { kind: 'accepted'; incidentId: string; outcome: IngestOutcome; runIds: string[] }
+  | { kind: 'schema'; issues: unknown[] }
+  | { kind: 'dead_letter'; deadLetterId: string; reason: string }
+  | { kind: 'unroutable'; reason: string };
+
+export interface IngestDeps {
+  driver: SqlDriver;
+  router: Router;
+  clock: Clock;
+  flapMs: number;
+  redactor: Redactor;
+}
+
+const INGEST_SQL = 'SELECT incident_id, outcome, run_ids FROM firebreak_ingest($1::text::jsonb, $2)';
+
+export class Ingestor {
+  constructor(private readonly deps: IngestDeps) {}
+
+  /** `keepDeadLetter: false` (a replay) reports an unroutable body instead of storing it again. */
+  async ingest(
+    source: AlertSource,
+    rawBody: string,
+    body: unknown,
+    headers: Headers,
+    opts: { keepDeadLetter?: boolean } = {},
+  ): Promise<IngestResult> {
+    const keep = opts.keepDeadLetter ?? true;
+    const parsed = sources[source].parse(body, headers);
+    if (!parsed.ok) {
+      if (parsed.kind === 'schema') return { kind: 'schema', issues: parsed.issues };
+      return keep
+        ? this.deadLetter(source, parsed.reason, rawBody, headers)
+        : { kind: 'unroutable', reason: parsed.reason };
+    }
+    return this.commit(parsed.batch, rawBody, headers, keep);
+  }
+
+  private async commit(
+    batch: AlertBatch,
+    rawBody: string,
+    headers: Headers,
+    keep: boolean,
+  ): Promise<IngestResult> {
+    const { driver, router, clock, flapMs } = this.deps;
+    const candidateId = randomUUID();
+    const { runs, problems } = router.route(batch, candidateId);
+    const payload = {
+      incident_id: candidateId,
+      source: batch.source,
+      group_key: batch.groupKey,
+      status: batch.status,
+      title: batch.title,
+      severity: batch.severity,
+      labels: batch.commonLabels,
+      started_at: earliestStart(batch),
+      delivery_id: batch.deliveryId,
+      notification_reason: batch.notificationReason,
+      body: rawBody,
+      flap_ms: flapMs,
+      alerts: batch.alerts.map((a) => ({
+        fingerprint: a.fingerprint,
+        status: a.status,
+        labels: a.labels,
+        annotations: a.annotations,
+        starts_at: a.startsAt?.toISOString() ?? null,
+        ends_at: a.endsAt?.toISOString() ?? null,
+        generator_url: a.generatorUrl,
+      })),
+      runs,
+    };
+    const now = clock.now();
+    const [row] = await driver.query(INGEST_SQL, [this.deps.redactor.json(payload), now]);
+    const outcome = String(row!.outcome);
+    if (outcome === 'unknown_group') {
+      const reason = `resolved notification for unknown alert group ${batch.groupKey}`;
+      return keep ? this.deadLetter(batch.source, reason, rawBody, headers) : { kind: 'unroutable', reason };
+    }
+    const incidentId = String(row!.incident_id);
+    if (outcome === 'opened' && problems.length > 0)
+      await this.recordInputProblems(incidentId, problems, rawBody, batch, headers);
+    return {
+      kind: 'accepted',
+      incidentId,
+      outcome: outcome as IngestOutcome,
+      runIds: ((row!.run_ids as string[] | null) ?? []).map(String),
+    };
+  }
+
+  /** A runbook whose input the alert does not satisfy: a timeline entry and a dead letter, not a crash. */
+  private async recordInputProblems(
+    incidentId: string,
+    problems: { runbookId: string; reason: string; issues: unknown }[],
+    rawBody: string,
+    batch: AlertBatch,
+    headers: Headers,
+  ): Promise<void> {
+    const now = this.deps.clock.now();
+    for (const p of problems) {
+      await this.deps.driver.query(
+        `insert into events (incident_id, type, data, at) values ($1, 'run.input_invalid', $2::text::jsonb, $3)`,
+        [
+          incidentId,
+          this.deps.redactor.json({ runbook: p.runbookId, reason: p.reason, issues: p.issues }),
+          now,
+        ],
+      );
+      await this.deadLetter(batch.source, `${p.reason} (incident ${incidentId})`, rawBody, headers);
+    }
+  }
+
+  async deadLetter(source: string, reason: string, rawBody: string, headers: Headers): Promise<IngestResult> {
+    const id = randomUUID();
+    await this.deps.driver.query(
+      `insert into dead_letters (id, source, reason, body, headers, received_at) values ($1, $2, $3, $4, $5::text::jsonb, $6)`,
+      [
+        id,
+        source,
+        reason,
+        this.deps.redactor.text(rawBody),
+        this.deps.redactor.json(keptHeaders(headers)),
+        this.deps.clock.now(),
+      ],
+    );
+    return { kind: 'dead_letter', deadLetterId: id, reason };
+  }
+}
+
+function earliestStart(batch: AlertBatch): string | null {
+  const starts = batch.alerts.map((a) => a.startsAt?.getTime()).filter((t): t is number => t !== undefined);
+  return starts.length > 0 ? new Date(Math.min(...starts)).toISOString() : null;
+}
+
+/** Headers worth keeping for a replay; credentials are never stored. */
+function keptHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, key) => {
+    if (key === 'authorization' || key === 'cookie') return;
+    out[key] = value;
+  });
+  return out;
+}

@@ -1,0 +1,88 @@
+// Which runbooks an alert batch starts, and with what input. Pure: the incident write happens later,
+// in one transaction with the runs (see drizzle/0004_ingest_fn.sql).
+import { randomUUID } from 'node:crypto';
+import type { Alert, AlertBatch } from '../core/alert.ts';
+import type { LoadedRunbook, RunbookRegistry } from '../engine/registry.ts';
+import { compileTrigger, type Matcher, matches } from '../triggers/match.ts';
+
+export interface RunCandidate {
+  id: string;
+  runbook_id: string;
+  runbook_version: string;
+  plan: unknown;
+  input: unknown;
+  dry_run: boolean;
+  idempotency_key: string;
+  concurrency_key: string | null;
+}
+
+export interface InputProblem {
+  runbookId: string;
+  reason: string;
+  issues: unknown;
+}
+
+interface Compiled {
+  rb: LoadedRunbook;
+  triggers: Matcher[][];
+}
+
+/** Trigger matchers compiled once per registry. */
+export class Router {
+  private readonly compiled: Compiled[];
+
+  constructor(registry: RunbookRegistry) {
+    this.compiled = registry
+      .list()
+      .filter((rb) => (rb.runbook.options.triggers ?? []).length > 0)
+      .map((rb) => ({ rb, triggers: (rb.runbook.options.triggers ?? []).map(compileTrigger) }));
+  }
+
+  /** Runs to start if this batch opens an incident; the idempotency key is incident + runbook. */
+  route(batch: AlertBatch, incidentId: string): { runs: RunCandidate[]; problems: InputProblem[] } {
+    const runs: RunCandidate[] = [];
+    const problems: InputProblem[] = [];
+    const firing = batch.alerts.filter((a) => a.status === 'firing');
+    for (const { rb, triggers } of this.compiled) {
+      const alert = firing.find((a) =>
+        triggers.some((t) => matches(t, { ...batch.commonLabels, ...a.labels })),
+      );
+      if (!alert) continue;
+      const result = inputFor(rb, batch, alert);
+      if (!result.ok) {
+        problems.push({ runbookId: rb.id, reason: result.reason, issues: result.issues });
+        continue;
+      }
+      const concurrency = rb.runbook.options.concurrency;
+      runs.push({
+        id: randomUUID(),
+        runbook_id: rb.id,
+        runbook_version: rb.version,
+        plan: rb.plan,
+        input: result.input,
+        dry_run: false,
+        idempotency_key: `${incidentId}:${rb.id}`,
+        concurrency_key: concurrency ? `${rb.id}:${concurrency.key(result.input)}` : null,
+      });
+    }
+    return { runs, problems };
+  }
+}
+
+function inputFor(
+  rb: LoadedRunbook,
+  batch: AlertBatch,
+  alert: Alert,
+): { ok: true; input: unknown } | { ok: false; reason: string; issues: unknown } {
+  const o = rb.runbook.options;
+  const labels = { ...batch.commonLabels, ...alert.labels };
+  let raw: unknown;
+  try {
+    raw = o.fromAlert ? o.fromAlert({ labels, annotations: alert.annotations }) : labels;
+  } catch (err) {
+    return { ok: false, reason: `fromAlert of ${rb.id} threw: ${(err as Error).message}`, issues: [] };
+  }
+  const parsed = o.input.safeParse(raw);
+  if (parsed.success) return { ok: true, input: parsed.data };
+  return { ok: false, reason: `input for runbook ${rb.id} is invalid`, issues: parsed.error.issues };
+}

@@ -1,0 +1,96 @@
+// `firebreak serve`: the HTTP server and engine workers in one process.
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { createApp } from './api/app.ts';
+import { webhookAuth } from './api/webhooks.ts';
+import { type Config, secretsOf } from './config/config.ts';
+import { parseDuration } from './core/duration.ts';
+import { jsonLogger, type Logger } from './core/logger.ts';
+import type { Notifier } from './engine/notifier.ts';
+import { createFirebreak, type Firebreak } from './firebreak.ts';
+import { IncidentStore } from './incidents/incident-store.ts';
+import { Ingestor } from './incidents/ingest.ts';
+import { redactor } from './incidents/redact.ts';
+import { Router } from './incidents/route.ts';
+
+export interface Server {
+  url: string;
+  port: number;
+  fb: Firebreak;
+  app: Hono;
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  logger?: Logger;
+  notifier?: Notifier;
+  /** Where start-up lines go (stdout by default). */
+  print?: (line: string) => void;
+}
+
+export async function startServer(config: Config, opts: ServerOptions = {}): Promise<Server> {
+  const secrets = secretsOf(config);
+  const redact = redactor(secrets);
+  const logger = opts.logger ?? jsonLogger(config.LOG_LEVEL, {}, undefined, redact.text);
+  const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const fb = await createFirebreak({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.FIREBREAK_DATA_DIR,
+    poolSize: config.FIREBREAK_DB_POOL,
+    runbooksDir: config.RUNBOOKS_DIR,
+    migrate: config.FIREBREAK_MIGRATE,
+    logger,
+    secrets,
+    ...(opts.notifier ? { notifier: opts.notifier } : {}),
+    engine: {
+      ...(config.FIREBREAK_WORKER_ID ? { workerId: config.FIREBREAK_WORKER_ID } : {}),
+      maxConcurrentRuns: config.FIREBREAK_MAX_CONCURRENT_RUNS,
+      leaseMs: config.FIREBREAK_LEASE_MS,
+      heartbeatMs: Math.max(100, Math.floor(config.FIREBREAK_LEASE_MS / 3)),
+      pollIntervalMs: config.FIREBREAK_POLL_MS,
+    },
+  });
+  const incidents = new IncidentStore(fb.store.driver);
+  const ingestor = new Ingestor({
+    driver: fb.store.driver,
+    router: new Router(fb.registry),
+    clock: fb.engine.clock,
+    flapMs: parseDuration(config.FLAP_WINDOW),
+    redactor: redact,
+  });
+  const app = createApp({ config, fb, incidents, ingestor, logger });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+  const url = `http://${shownHost}:${port}`;
+
+  print(
+    `firebreak listening on ${url} (${config.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${config.FIREBREAK_DATA_DIR}`})`,
+  );
+  for (const rb of fb.registry.list())
+    print(`  runbook ${rb.id} (${rb.version}) from ${rb.source ?? 'code'}`);
+  for (const f of fb.loadReport.failed) print(`  runbook file NOT loaded: ${f.path}: ${f.reason}`);
+  for (const [source, check] of Object.entries(webhookAuth(config))) {
+    if (!check) print(`  webhook ${source}: no secret configured, accepting loopback requests only`);
+  }
+  if (!config.API_TOKENS?.length) print('  API: no API_TOKENS configured, answering loopback requests only');
+
+  let closed = false;
+  return {
+    url,
+    port,
+    fb,
+    app,
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Stop taking requests, let running steps finish (or release their leases), close the database.
+      await new Promise<void>((r) => server.close(() => r()));
+      await fb.close();
+    },
+  };
+}
