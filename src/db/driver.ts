@@ -63,10 +63,18 @@ type MigratingDriver = SqlDriver & { migrate(): Promise<void> };
 
 const MIGRATION_LOCK = 727_170_001;
 
+/**
+ * Seconds before a pool connection dials again after failing. postgres.js grows its default with every
+ * failure across the pool (up to 20 s), so after an outage the engine sat idle long after the server was
+ * back; the engine paces its own retries (commit backoff, heartbeat and poll intervals), so stay short.
+ */
+const reconnectBackoff = (retries: number) => Math.min(0.05 * 2 ** retries, 0.5);
+
 async function connectPostgres(url: string, max: number): Promise<MigratingDriver> {
   const sql = postgres(url, {
     max,
     onnotice: () => {},
+    backoff: reconnectBackoff,
     connection: { application_name: 'firebreak' },
     // Timestamps and JSON come back as Date and objects; int8 as string, which the store converts.
   });

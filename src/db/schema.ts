@@ -131,10 +131,7 @@ export const approvals = pgTable(
     decidedAt: ts('decided_at'),
     reason: text('reason'),
   },
-  (t) => [
-    index('approvals_run_step_idx').on(t.runId, t.stepKey),
-    index('approvals_status_idx').on(t.status),
-  ],
+  (t) => [index('approvals_run_step_idx').on(t.runId, t.stepKey), index('approvals_status_idx').on(t.status)],
 );
 
 export const evidence = pgTable(

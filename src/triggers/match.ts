@@ -26,19 +26,20 @@ function anchored(source: string, flags: string): RegExp {
 }
 
 export function matches(matchers: readonly Matcher[], labels: Record<string, string>): boolean {
-  return matchers.every((m) => {
-    const v = labels[m.label] ?? '';
-    switch (m.op) {
-      case '=':
-        return v === m.value;
-      case '!=':
-        return v !== m.value;
-      case '=~':
-        return m.regex!.test(v);
-      case '!~':
-        return !m.regex!.test(v);
-    }
-  });
+  return matchers.every((m) => matchOne(m, labels[m.label] ?? ''));
+}
+
+function matchOne(m: Matcher, v: string): boolean {
+  switch (m.op) {
+    case '=':
+      return v === m.value;
+    case '!=':
+      return v !== m.value;
+    case '=~':
+      return m.regex!.test(v);
+    case '!~':
+      return !m.regex!.test(v);
+  }
 }
 
 /** Problems with a runbook's triggers (bad regular expressions), for load-time validation. */
