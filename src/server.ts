@@ -4,7 +4,8 @@ import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './api/app.ts';
 import { webhookAuth } from './api/webhooks.ts';
-import { type Config, secretsOf } from './config/config.ts';
+import { Approvals } from './approvals/service.ts';
+import { type Config, groupsOf, secretsOf } from './config/config.ts';
 import { parseDuration } from './core/duration.ts';
 import { jsonLogger, type Logger } from './core/logger.ts';
 import type { Notifier } from './engine/notifier.ts';
@@ -18,6 +19,7 @@ export interface Server {
   url: string;
   port: number;
   fb: Firebreak;
+  approvals: Approvals;
   app: Hono;
   close(): Promise<void>;
 }
@@ -59,7 +61,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     flapMs: parseDuration(config.FLAP_WINDOW),
     redactor: redact,
   });
-  const app = createApp({ config, fb, incidents, ingestor, logger });
+  const approvals = new Approvals(fb.store, fb.engine.clock, groupsOf(config));
+  const app = createApp({ config, fb, incidents, ingestor, approvals, logger });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
     s.once('error', reject);
@@ -84,6 +87,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     url,
     port,
     fb,
+    approvals,
     app,
     async close() {
       if (closed) return;

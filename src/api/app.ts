@@ -1,10 +1,12 @@
 // The hono app: webhooks, the JSON API, health, OpenAPI. Errors become responses in one onError.
 import { Hono } from 'hono';
+import type { Approvals } from '../approvals/service.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Firebreak } from '../firebreak.ts';
 import type { IncidentStore } from '../incidents/incident-store.ts';
 import type { Ingestor } from '../incidents/ingest.ts';
+import { mountApprovals } from './approvals.ts';
 import { onError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { mountApi } from './routes.ts';
@@ -15,6 +17,7 @@ export interface AppDeps {
   fb: Firebreak;
   incidents: IncidentStore;
   ingestor: Ingestor;
+  approvals: Approvals;
   logger: Logger;
 }
 
@@ -26,6 +29,7 @@ export function createApp(deps: AppDeps): Hono {
   );
   mountWebhooks(app, deps);
   mountApi(app, deps);
+  mountApprovals(app, deps);
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {
     try {

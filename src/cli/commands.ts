@@ -1,4 +1,6 @@
 // The command table. Each command lives in its own file; this is the index `firebreak --help` prints.
+import { approveCommand, rejectCommand } from './decide.ts';
+import { cancelCommand, deadLettersCommand, incidentsCommand } from './inspect.ts';
 import type { Command } from './io.ts';
 import { migrateCommand } from './migrate.ts';
 import { runCommand } from './run.ts';
@@ -12,6 +14,11 @@ export const commands: Record<string, Command> = {
   migrate: migrateCommand,
   run: runCommand,
   runbooks: runbooksCommand,
+  incidents: incidentsCommand,
+  approve: approveCommand,
+  reject: rejectCommand,
+  cancel: cancelCommand,
+  'dead-letters': deadLettersCommand,
 };
 
 export function usage(): string {

@@ -89,6 +89,29 @@ export const configSchema = z.object({
     .optional(),
   DATADOG_TOKEN: secret.optional(),
   GENERIC_TOKEN: secret.optional(),
+  /** `group=member|member;…`: who belongs to the approver groups that policies name. */
+  APPROVER_GROUPS: z
+    .string()
+    .transform(
+      (v) =>
+        Object.fromEntries(
+          v
+            .split(';')
+            .map((g) => g.trim())
+            .filter(Boolean)
+            .map((g) => {
+              const [name, members = ''] = g.split('=');
+              return [
+                name!.trim(),
+                members
+                  .split('|')
+                  .map((m) => m.trim())
+                  .filter(Boolean),
+              ];
+            }),
+        ) as Record<string, string[]>,
+    )
+    .optional(),
   /** `token=role[:identity],…` with role viewer, operator, approver or admin. None: loopback only. */
   API_TOKENS: apiTokens.optional(),
 });
@@ -117,4 +140,13 @@ export function secretsOf(config: Config): string[] {
     ...(config.PAGERDUTY_WEBHOOK_SECRETS ?? []),
     ...(config.API_TOKENS ?? []).map((t) => t.token),
   ].filter((s): s is string => Boolean(s));
+}
+
+/** The approver groups an identity belongs to. */
+export function groupsOf(config: Config): (identity: string) => string[] {
+  const groups = config.APPROVER_GROUPS ?? {};
+  return (identity) =>
+    Object.entries(groups)
+      .filter(([, members]) => members.includes(identity))
+      .map(([g]) => g);
 }

@@ -11,7 +11,12 @@ import { cancelRunSql } from './sql/cancel-run.ts';
 import { claimRunsSql, heartbeatSql, releaseRunsSql } from './sql/claim-runs.ts';
 import { acquireSlotSql, wakeSlotWaitersSql } from './sql/concurrency-slot.ts';
 import { createRunsSql, runsByIdempotencyKeySql } from './sql/create-runs.ts';
-import { decideApprovalSql, expireApprovalSql, lockApprovalSql } from './sql/decide-approval.ts';
+import {
+  approvalAuditSql,
+  decideApprovalSql,
+  expireApprovalSql,
+  lockApprovalSql,
+} from './sql/decide-approval.ts';
 import { retryRunSql } from './sql/retry-run.ts';
 import type {
   ClaimedRun,
@@ -142,6 +147,7 @@ export class SqlStore implements Store {
   }
 
   async requestCancel(runId: string, keepMitigations: boolean, now: Date): Promise<RunStatus | null> {
+    if (!isUuid(runId)) return null;
     const rows = await this.driver.query(cancelRunSql, [runId, keepMitigations, now]);
     return rows[0] ? (rows[0].status as RunStatus) : null;
   }
@@ -241,7 +247,7 @@ export class SqlStore implements Store {
       if (typeof next === 'object') return { outcome: 'refused' as const, reason: next.refuse };
       const [updated] = await tx.query(decideApprovalSql, [
         id,
-        JSON.stringify(decision),
+        this.redact.json(decision),
         next,
         next === 'pending' ? null : now,
         decision.reason,
@@ -249,6 +255,11 @@ export class SqlStore implements Store {
       ]);
       return { outcome: 'recorded' as const, approval: toApproval(updated!) };
     });
+  }
+
+  async audit(approvalId: string, type: string, data: Record<string, unknown>, now: Date): Promise<void> {
+    if (!isUuid(approvalId)) return;
+    await this.driver.query(approvalAuditSql, [approvalId, type, this.redact.json(data), now]);
   }
 
   async extendApproval(id: string, expiresAt: Date, escalatedTo: string): Promise<boolean> {

@@ -184,6 +184,8 @@ export interface Store {
     decide: (current: ApprovalRecord) => ApprovalRecord['status'] | { refuse: string },
     now: Date,
   ): Promise<DecideResult | { outcome: 'refused'; reason: string }>;
+  /** Writes an audit entry about a gate (for example a refused decision) on its run's timeline. */
+  audit(approvalId: string, type: string, data: Record<string, unknown>, now: Date): Promise<void>;
   /** Gives a pending gate a new deadline after escalating it; false when it was settled meanwhile. */
   extendApproval(id: string, expiresAt: Date, escalatedTo: string): Promise<boolean>;
   /** Settles a pending gate because its timeout passed; false when a decision won the race. */

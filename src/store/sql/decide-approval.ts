@@ -17,8 +17,26 @@ r AS (
     AND status IN ('queued', 'running', 'waiting', 'compensating')
   RETURNING id
 ),
-n AS (SELECT pg_notify('firebreak_wake', 'approval') FROM r)
-SELECT a.*, (SELECT count(*) FROM n) AS notified FROM a
+n AS (SELECT pg_notify('firebreak_wake', 'approval') FROM r),
+-- Every decision is on the timeline with who, through what, when, and how long the gate had waited.
+ev AS (
+  INSERT INTO events (run_id, incident_id, step_key, type, data, at)
+  SELECT a.run_id, (SELECT incident_id FROM runs WHERE id = a.run_id), a.step_key, 'approval.decision',
+    $2::text::jsonb || jsonb_build_object('approvalId', a.id, 'status', a.status,
+      'waitMs', floor(extract(epoch FROM ($6::timestamptz - a.requested_at)) * 1000)),
+    $6
+  FROM a
+  RETURNING 1
+)
+SELECT a.*, (SELECT count(*) FROM n) + (SELECT count(*) FROM ev) AS written FROM a
+`;
+
+/** An audit entry about a gate (a refused decision), on the run's and incident's timeline. */
+export const approvalAuditSql = `
+INSERT INTO events (run_id, incident_id, step_key, type, data, at)
+SELECT a.run_id, r.incident_id, a.step_key, $2, $3::text::jsonb || jsonb_build_object('approvalId', a.id), $4
+FROM approvals a JOIN runs r ON r.id = a.run_id
+WHERE a.id = $1
 `;
 
 // The timeout fired: settle the gate only if no decision got there first. $1 id, $2 status, $3 now.
