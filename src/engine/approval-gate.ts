@@ -47,9 +47,11 @@ export async function approvalGate(
   if (approval.status === 'approved') {
     const by = approval.decisions.filter((d) => d.decision === 'approve').map((d) => d.by);
     const via = by.length > 0 ? 'decision' : 'timeout';
-    await ex.commit({
-      events: [ex.event('approval.approved', st.key, { approvalId, by, via, waitMs: waitMs(approval) })],
-    });
+    // The decision is already durable in its row; this journal line may ride with the next commit.
+    await ex.commit(
+      { events: [ex.event('approval.approved', st.key, { approvalId, by, via, waitMs: waitMs(approval) })] },
+      { wait: false },
+    );
     return { type: 'approved', approvalId, by, via };
   }
   return settleRefusal(ex, st, approval);

@@ -20,13 +20,21 @@ RETURNING r.*, c.prev_owner
 /** Extends the leases of the runs this worker holds; returns those it still holds, with cancel flags. */
 export const heartbeatSql = `
 UPDATE runs SET lease_expires_at = $3
-WHERE lease_owner = $1 AND id IN (SELECT jsonb_array_elements_text($2::text::jsonb)::uuid)
+WHERE id IN (
+  -- Lock in id order, as the group commit does, so the two never deadlock.
+  SELECT id FROM runs
+  WHERE lease_owner = $1 AND id IN (SELECT jsonb_array_elements_text($2::text::jsonb)::uuid)
+  ORDER BY id
+  FOR UPDATE
+)
 RETURNING id::text AS id, cancel_requested
 `;
 
 /** Gives back leases on shutdown so another worker can continue at once. */
 export const releaseRunsSql = `
 UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL, wake_at = LEAST(COALESCE(wake_at, $2), $2)
-WHERE lease_owner = $1 AND status IN ('running', 'compensating')
+WHERE id IN (
+  SELECT id FROM runs WHERE lease_owner = $1 AND status IN ('running', 'compensating') ORDER BY id FOR UPDATE
+)
 RETURNING id::text AS id
 `;
