@@ -12,8 +12,10 @@ import type { Notifier } from './engine/notifier.ts';
 import { createFirebreak, type Firebreak } from './firebreak.ts';
 import { IncidentStore } from './incidents/incident-store.ts';
 import { Ingestor } from './incidents/ingest.ts';
+import { Postmortems } from './incidents/postmortems.ts';
 import { redactor } from './incidents/redact.ts';
 import { Router } from './incidents/route.ts';
+import { type SlackIntegration, slackSettings, slackWiring } from './integrations/slack/slack.ts';
 
 export interface Server {
   url: string;
@@ -21,6 +23,8 @@ export interface Server {
   fb: Firebreak;
   approvals: Approvals;
   app: Hono;
+  /** Null when Slack is not configured. */
+  slack: SlackIntegration | null;
   close(): Promise<void>;
 }
 
@@ -36,6 +40,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const redact = redactor(secrets);
   const logger = opts.logger ?? jsonLogger(config.LOG_LEVEL, {}, undefined, redact.text);
   const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const slackConfig = slackSettings(config);
+  const wiring = slackConfig ? slackWiring(slackConfig, { logger, redact }) : null;
   const fb = await createFirebreak({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.FIREBREAK_DATA_DIR,
@@ -44,7 +50,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     migrate: config.FIREBREAK_MIGRATE,
     logger,
     secrets,
-    ...(opts.notifier ? { notifier: opts.notifier } : {}),
+    // With Slack configured, what the engine says goes to Slack (through its outbox).
+    ...(wiring ? { notifier: wiring.notifier } : opts.notifier ? { notifier: opts.notifier } : {}),
     engine: {
       ...(config.FIREBREAK_WORKER_ID ? { workerId: config.FIREBREAK_WORKER_ID } : {}),
       maxConcurrentRuns: config.FIREBREAK_MAX_CONCURRENT_RUNS,
@@ -62,7 +69,24 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     redactor: redact,
   });
   const approvals = new Approvals(fb.store, fb.engine.clock, groupsOf(config));
-  const app = createApp({ config, fb, incidents, ingestor, approvals, logger });
+  const slack = wiring ? await wiring.start({ fb, approvals, ingestor }) : null;
+  const postmortems = new Postmortems({
+    incidents,
+    store: fb.store,
+    registry: fb.registry,
+    driver: fb.store.driver,
+    clock: fb.engine.clock,
+  });
+  const app = createApp({
+    config,
+    fb,
+    incidents,
+    ingestor,
+    approvals,
+    postmortems,
+    logger,
+    ...(slack ? { slack: slack.receiver } : {}),
+  });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
     s.once('error', reject);
@@ -81,6 +105,11 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     if (!check) print(`  webhook ${source}: no secret configured, accepting loopback requests only`);
   }
   if (!config.API_TOKENS?.length) print('  API: no API_TOKENS configured, answering loopback requests only');
+  if (slackConfig) {
+    print(`  Slack: incidents to ${slackConfig.channels.incident} through ${slackConfig.apiUrl}`);
+    if (slackConfig.operators.length === 0)
+      print('  Slack: no SLACK_OPERATORS configured, /firebreak run, pause and resume are refused');
+  }
 
   let closed = false;
   return {
@@ -89,11 +118,17 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     fb,
     approvals,
     app,
+    slack,
     async close() {
       if (closed) return;
       closed = true;
       // Stop taking requests, let running steps finish (or release their leases), close the database.
       await new Promise<void>((r) => server.close(() => r()));
+      if (slack) {
+        // What the engine says while it stops still reaches the outbox before delivery stops.
+        await fb.engine.stop();
+        await slack.close();
+      }
       await fb.close();
     },
   };

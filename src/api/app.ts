@@ -6,9 +6,11 @@ import type { Logger } from '../core/logger.ts';
 import type { Firebreak } from '../firebreak.ts';
 import type { IncidentStore } from '../incidents/incident-store.ts';
 import type { Ingestor } from '../incidents/ingest.ts';
+import type { Postmortems } from '../incidents/postmortems.ts';
 import { mountApprovals } from './approvals.ts';
 import { onError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
+import { mountPostmortems } from './postmortem.ts';
 import { mountApi } from './routes.ts';
 import { mountWebhooks } from './webhooks.ts';
 
@@ -18,7 +20,10 @@ export interface AppDeps {
   incidents: IncidentStore;
   ingestor: Ingestor;
   approvals: Approvals;
+  postmortems: Postmortems;
   logger: Logger;
+  /** Slack's events, interactivity and slash commands (a Bolt receiver), when Slack is configured. */
+  slack?: { handle(request: Request): Promise<Response> };
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -30,6 +35,9 @@ export function createApp(deps: AppDeps): Hono {
   mountWebhooks(app, deps);
   mountApi(app, deps);
   mountApprovals(app, deps);
+  mountPostmortems(app, { ...deps, driver: deps.fb.store.driver });
+  const slack = deps.slack;
+  if (slack) app.post('/slack/events', (c) => slack.handle(c.req.raw));
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {
     try {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { cancelRunBody, errorBody, incidentsQuery, runsQuery, startRunBody } from './schemas.ts';
 
 interface Op {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'put';
   path: string;
   summary: string;
   body?: z.ZodType;

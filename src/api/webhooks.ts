@@ -7,6 +7,7 @@ import type { Config } from '../config/config.ts';
 import type { AlertSource } from '../core/alert.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Ingestor } from '../incidents/ingest.ts';
+import type { Postmortems } from '../incidents/postmortems.ts';
 import { verifyBearer, verifyGrafanaSignature, verifyPagerDutySignature } from '../ingest/auth.ts';
 import { sources } from '../ingest/sources/index.ts';
 import { isLoopback } from './auth.ts';
@@ -37,7 +38,10 @@ export function webhookAuth(config: Config): Record<AlertSource, Check | null> {
   };
 }
 
-export function mountWebhooks(app: Hono, deps: { config: Config; ingestor: Ingestor; logger: Logger }): void {
+export function mountWebhooks(
+  app: Hono,
+  deps: { config: Config; ingestor: Ingestor; logger: Logger; postmortems: Postmortems },
+): void {
   const auth = webhookAuth(deps.config);
   const limit = deps.config.BODY_LIMIT_BYTES;
   app.post(
@@ -87,6 +91,17 @@ export function mountWebhooks(app: Hono, deps: { config: Config; ingestor: Inges
           reason: result.reason,
         });
         return c.json({ deadLetterId: result.deadLetterId, reason: result.reason }, 202);
+      }
+      if (result.outcome === 'resolved') {
+        // The draft is written when the incident resolves; the webhook answer does not wait for it.
+        deps.postmortems
+          .regenerate(result.incidentId)
+          .catch((err) =>
+            deps.logger.warn('postmortem draft failed', {
+              incidentId: result.incidentId,
+              error: (err as Error).message,
+            }),
+          );
       }
       return c.json({ incidentId: result.incidentId, outcome: result.outcome, runIds: result.runIds }, 202);
     },

@@ -3,6 +3,7 @@ import { approveCommand, rejectCommand } from './decide.ts';
 import { cancelCommand, deadLettersCommand, incidentsCommand } from './inspect.ts';
 import type { Command } from './io.ts';
 import { migrateCommand } from './migrate.ts';
+import { postmortemCommand } from './postmortem.ts';
 import { runCommand } from './run.ts';
 import { runbooksCommand } from './runbooks.ts';
 import { serveCommand } from './serve.ts';
@@ -19,6 +20,7 @@ export const commands: Record<string, Command> = {
   reject: rejectCommand,
   cancel: cancelCommand,
   'dead-letters': deadLettersCommand,
+  postmortem: postmortemCommand,
 };
 
 export function usage(): string {

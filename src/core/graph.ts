@@ -26,11 +26,17 @@ export function resolveNeeds(steps: readonly GraphStep[]): ResolvedStep[] {
 export function graphProblems(steps: readonly GraphStep[]): string[] {
   const problems: string[] = [];
   const names = new Set<string>();
+  let duplicated = false;
   for (const s of steps) {
     if (!/^[A-Za-z][\w-]*$/.test(s.name)) problems.push(`step name "${s.name}" must start with a letter`);
-    if (names.has(s.name)) problems.push(`step name "${s.name}" is used twice`);
+    if (names.has(s.name)) {
+      problems.push(`step name "${s.name}" is used twice`);
+      duplicated = true;
+    }
     names.add(s.name);
   }
+  // With a name used twice, needs are ambiguous: reading order would report a step needing itself.
+  if (duplicated) return problems;
   const resolved = resolveNeeds(steps);
   for (const s of resolved) {
     for (const n of s.needs) {
@@ -67,14 +73,20 @@ function findCycle(steps: readonly ResolvedStep[]): string[] | null {
   return null;
 }
 
-/** Pending steps whose needs are all satisfied, in declaration order. */
+const unfinished: ReadonlySet<StepStatus> = new Set(['pending', 'running', 'awaiting_approval']);
+
+/**
+ * Unfinished steps whose needs are all satisfied, in declaration order. Unfinished is pending, and also
+ * running or awaiting approval: an earlier pass parked there (timer, gate, verify delay) or a worker died
+ * mid-step, and the step's kind resumes it from its committed state.
+ */
 export function readySteps(
   steps: readonly ResolvedStep[],
   status: (name: string) => StepStatus | undefined,
 ): ResolvedStep[] {
   return steps.filter((s) => {
     const own = status(s.name);
-    if (own !== undefined && own !== 'pending') return false;
+    if (own !== undefined && !unfinished.has(own)) return false;
     return s.needs.every((n) => {
       const st = status(n);
       return st !== undefined && satisfiesNeeds(st);

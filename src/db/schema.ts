@@ -249,3 +249,55 @@ export const deadLetters = pgTable(
   },
   (t) => [index('dead_letters_received_idx').on(t.receivedAt)],
 );
+
+/**
+ * Outgoing Slack messages. The engine only inserts rows here; a background deliverer sends them with
+ * retries, so Slack being down never blocks a run. Rows of one `thread` go out in id order.
+ */
+export const slackOutbox = pgTable(
+  'slack_outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** post, ephemeral, update (static body) or approval_refresh (rendered from the gate when sent). */
+    kind: text('kind').notNull(),
+    /** Names the message a post creates ('incident:<id>', 'run:<id>', 'approval:<id>'), at most once. */
+    key: text('key'),
+    /** Delivery order group: a row waits while an earlier row of its thread is still pending. */
+    thread: text('thread'),
+    /** Post as a reply in the Slack thread of the message with this key. */
+    replyTo: text('reply_to'),
+    /** update / approval_refresh: the key of the message to change. */
+    target: text('target'),
+    channel: text('channel'),
+    body: jsonb('body').notNull(),
+    runId: uuid('run_id'),
+    incidentId: uuid('incident_id'),
+    /** pending, sent or dead (given up; on the timeline). */
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull(),
+    /** Claimed by a deliverer until then (several server processes may deliver). */
+    lockedUntil: ts('locked_until'),
+    lastError: text('last_error'),
+    /** Slack's id of the posted message, for replies and updates. */
+    ts: text('ts'),
+    createdAt: ts('created_at').notNull(),
+    sentAt: ts('sent_at'),
+  },
+  (t) => [
+    uniqueIndex('slack_outbox_key_uq').on(t.key),
+    index('slack_outbox_due_idx').on(t.nextAttemptAt, t.id).where(sql`status = 'pending'`),
+    index('slack_outbox_thread_idx').on(t.thread, t.id).where(sql`status = 'pending'`),
+  ],
+);
+
+/** The postmortem of an incident: the last generated draft and, once someone saved one, their edit. */
+export const postmortems = pgTable('postmortems', {
+  incidentId: uuid('incident_id').primaryKey(),
+  generatedMarkdown: text('generated_markdown').notNull(),
+  generatedJson: jsonb('generated_json').notNull(),
+  generatedAt: ts('generated_at').notNull(),
+  editedMarkdown: text('edited_markdown'),
+  editedBy: text('edited_by'),
+  editedAt: ts('edited_at'),
+});

@@ -17,8 +17,8 @@ function stableStringify(value: unknown, seen = new WeakSet<object>()): string {
   if (seen.has(value)) return '"[cycle]"';
   seen.add(value);
   if (Array.isArray(value)) return `[${value.map((v) => stableStringify(v, seen)).join(',')}]`;
-  // zod schemas: their JSON-able definition is enough to tell versions apart.
-  if ('_zod' in value) return stableStringify((value as { def?: unknown }).def, seen);
+  // zod schemas and their checks (min, regex, …): the definition under `_zod` tells versions apart.
+  if ('_zod' in value) return stableStringify((value as { _zod: { def?: unknown } })._zod.def, seen);
   const keys = Object.keys(value).sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k], seen)}`).join(',')}}`;
 }

@@ -3,6 +3,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 import { type AnyRunbook, isRunbook } from '../dsl/runbook.ts';
 import { runbookProblems } from '../dsl/validate.ts';
 import { type LoadedRunbook, loadRunbook } from '../engine/registry.ts';
@@ -41,7 +42,7 @@ export async function loadRunbooks(dir: string): Promise<LoadReport> {
     try {
       mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
     } catch (err) {
-      report.failed.push({ path, reason: `cannot load: ${(err as Error).message.split('\n')[0]}` });
+      report.failed.push({ path, reason: `cannot load: ${firstLine(err)}` });
       continue;
     }
     const runbooks = Object.values(mod).filter(isRunbook) as AnyRunbook[];
@@ -59,4 +60,15 @@ export async function loadRunbooks(dir: string): Promise<LoadReport> {
     }
   }
   return report;
+}
+
+/** The first informative line of a load error: a transform error opens with a generic header (and may be
+ * coloured); the line after it says what is wrong and where. */
+function firstLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const lines = stripVTControlCharacters(message)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^Transform failed with \d+ errors?:$/.test(l));
+  return lines[0] ?? 'unknown error';
 }
