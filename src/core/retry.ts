@@ -1,7 +1,7 @@
 // Retry policy as a plain object with documented defaults, and the pure delay computation.
 
 export interface RetryPolicy {
-  /** Attempts in all, the first one included. Default 3 (diagnostics), 1 for mitigation apply. */
+  /** Attempts in all, the first one included. Default 3 for every phase (run, apply, verify); reverts get 5. */
   maxAttempts: number;
   /** Delay before the second attempt. Default 200 ms. */
   initialDelayMs: number;

@@ -70,7 +70,9 @@ export class Engine {
   private unlisten: (() => Promise<void>) | null = null;
   private pumping = false;
   private pumpAgain = false;
-  private lastHeartbeatOk = Date.now();
+  /** When the last heartbeat that renewed every lease was sent: those leases last until then + leaseMs. */
+  private leasesRenewedAt = Date.now();
+  private heartbeatInFlight = false;
 
   constructor(deps: EngineDeps) {
     this.store = deps.store;
@@ -178,6 +180,7 @@ export class Engine {
   async work(): Promise<void> {
     if (this.working) return;
     this.working = true;
+    this.leasesRenewedAt = Date.now();
     this.unlisten = await this.store.onWake((payload) => this.onWake(payload));
     const every = (ms: number, fn: () => void) => {
       const t = setInterval(fn, ms);
@@ -244,12 +247,21 @@ export class Engine {
       .catch((err) =>
         this.logger.error('run executor crashed', { runId: run.id, error: (err as Error).stack }),
       )
-      .finally(() => {
+      .finally(async () => {
         if (this.active.get(run.id)?.executor === executor) this.active.delete(run.id);
+        // A finished run gave its concurrency slot up: the runs queued for that key are due now.
+        if (executor.final && run.concurrencyKey) await this.wakeSlotWaiters(run.concurrencyKey);
         // A slot opened: look for more work at once.
         this.pump();
       });
     this.active.set(run.id, { executor, done });
+  }
+
+  private async wakeSlotWaiters(key: string): Promise<void> {
+    await this.store.wakeSlotWaiters(key, this.clock.now()).catch((err) => {
+      // The waiters still retry on their own timer (slotRetryMs).
+      this.logger.warn('waking runs queued for a slot failed', { key, error: (err as Error).message });
+    });
   }
 
   private newExecutor(run: RunRecord, steps: Awaited<ReturnType<Store['getSteps']>>): RunExecutor {
@@ -271,14 +283,20 @@ export class Engine {
   }
 
   private async heartbeat(): Promise<void> {
-    const ids = [...this.active.keys()];
+    this.stopRunsPastLease();
+    // A heartbeat the database never answers (a partition fails no query) must not pile up more.
+    if (this.heartbeatInFlight) return;
+    // A stopped executor writes nothing more: renewing its lease would only delay the next owner.
+    const ids = [...this.active].filter(([, a]) => !a.executor.isStopped).map(([id]) => id);
+    const sentAt = Date.now();
     if (ids.length === 0) {
-      this.lastHeartbeatOk = Date.now();
+      this.leasesRenewedAt = sentAt;
       return;
     }
+    this.heartbeatInFlight = true;
     try {
       const held = await this.store.heartbeat(this.workerId, ids, this.clock.now(), this.config.leaseMs);
-      this.lastHeartbeatOk = Date.now();
+      this.leasesRenewedAt = sentAt;
       const byId = new Map(held.map((h) => [h.id, h]));
       for (const id of ids) {
         const entry = this.active.get(id);
@@ -288,11 +306,19 @@ export class Engine {
       }
     } catch (err) {
       this.logger.warn('heartbeat failed', { error: (err as Error).message });
-      // Past the lease, another worker may have taken our runs: stop them rather than race it.
-      if (Date.now() - this.lastHeartbeatOk > this.config.leaseMs) {
-        for (const { executor } of this.active.values()) executor.leaseLost();
-      }
+    } finally {
+      this.heartbeatInFlight = false;
     }
+  }
+
+  /**
+   * Once our leases run out another worker may claim the runs, whether the database refused the
+   * heartbeats or never answered them: stop the runs a heartbeat before that rather than race it.
+   */
+  private stopRunsPastLease(): void {
+    const margin = Math.min(this.config.heartbeatMs, this.config.leaseMs / 2);
+    if (Date.now() - this.leasesRenewedAt < this.config.leaseMs - margin) return;
+    for (const { executor } of this.active.values()) executor.leaseLost();
   }
 
   /**
@@ -302,13 +328,15 @@ export class Engine {
   async stop(opts: { graceMs?: number } = {}): Promise<void> {
     if (!this.working) return;
     this.working = false;
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
     await this.unlisten?.().catch(() => {});
     this.unlisten = null;
     const all = Promise.allSettled([...this.active.values()].map((a) => a.done));
     const grace = new Promise((r) => setTimeout(r, opts.graceMs ?? 5_000).unref());
+    // Heartbeats go on through the grace period (claiming does not: pump checks `working`); a grace
+    // longer than the lease would otherwise hand running steps to another worker while they finish here.
     await Promise.race([all, grace]);
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
     for (const { executor } of this.active.values()) executor.leaseLost();
     await this.store.releaseRuns(this.workerId, this.clock.now()).catch(() => []);
   }

@@ -71,9 +71,11 @@ export class Interrupted extends Error {}
 
 export class RunExecutor {
   readonly runId: string;
-  readonly abort = new AbortController();
+  /** Aborts the steps in flight; compensation starts on a fresh one (see beginCompensation). */
+  abort = new AbortController();
   private readonly states = new Map<string, StepState>();
   private cancelRequested: boolean;
+  private compensating = false;
   private stopped = false;
   private completed = false;
   private applyCounter = 0;
@@ -128,6 +130,8 @@ export class RunExecutor {
   requestCancel(): void {
     if (this.cancelRequested) return;
     this.cancelRequested = true;
+    // Reverts already under way finish: stopping them would leave the change applied.
+    if (this.compensating) return;
     this.abort.abort(
       new FirebreakError('cancelled', `run ${this.runId} was cancelled`, { nonRetryable: true }),
     );
@@ -136,6 +140,15 @@ export class RunExecutor {
 
   get cancelling(): boolean {
     return this.cancelRequested;
+  }
+
+  /**
+   * The forward pass aborted its steps' signal to stop them (failure or cancel). Reverts must not inherit
+   * that signal, or each would be interrupted before it starts; from here only a lost lease aborts.
+   */
+  beginCompensation(): void {
+    this.compensating = true;
+    if (!this.stopped && this.abort.signal.aborted) this.abort = new AbortController();
   }
 
   private wakeInterrupts(): void {
@@ -341,6 +354,8 @@ export class RunExecutor {
         run: { runbookVersion: version },
         events: [this.event('run.version_changed', null, { from: this.run.runbookVersion, to: version })],
       });
+      // The record result() returns when the run ends here is built from this one.
+      this.run.runbookVersion = version;
     }
     const alreadyFailed = [...this.states.values()].find((s) => isStepFailure(s.status));
     if (alreadyFailed)
@@ -379,7 +394,11 @@ export class RunExecutor {
       const reason: RunStatus = this.cancelRequested ? 'cancelled' : 'failed';
       return saga.compensate(this, reason, this.cancelRequested ? cancelledError(this.runId) : failure!);
     }
-    if (this.completed) return;
+    if (this.completed) {
+      // The last step's commit carried the run's completion (see completionFor).
+      this.deps.events.emit('run.finished', { runId: this.runId, status: 'succeeded' });
+      return;
+    }
     if (this.allDone()) return this.finish();
     const wakes = [...parked.values()];
     const wakeAt = wakes.includes(null) && wakes.every((w) => w === null) ? null : earliest(wakes);

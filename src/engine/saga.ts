@@ -13,6 +13,7 @@ const REVERT_POLICY = { maxAttempts: 5, initialDelayMs: 500, backoffFactor: 2, m
 
 export const saga: Saga = {
   async compensate(ex, reason, error) {
+    ex.beginCompensation();
     ex.run.status = 'compensating';
     ex.run.error = error;
     await ex.commit({
@@ -22,6 +23,7 @@ export const saga: Saga = {
     return revertAll(ex, reason, error);
   },
   async resume(ex) {
+    ex.beginCompensation();
     const reason: RunStatus = ex.run.cancelRequested ? 'cancelled' : 'failed';
     const error = ex.run.error ?? {
       name: 'Error',

@@ -1,6 +1,9 @@
 // Where a test's data lives: in-memory PGlite by default, a fresh PostgreSQL database when DATABASE_URL
 // is set (created from a migrated template, dropped when the test is done).
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
 
 export const onPostgres = Boolean(process.env.DATABASE_URL);
@@ -14,7 +17,8 @@ export interface TestDatabase {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-export const TEMPLATE_DB = 'firebreak_test_template';
+/** Overridable so that test runs sharing one server at the same time do not drop each other's template. */
+export const TEMPLATE_DB = process.env.FIREBREAK_TEST_TEMPLATE ?? 'firebreak_test_template';
 
 export function serverUrl(database: string): string {
   const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
@@ -22,8 +26,16 @@ export function serverUrl(database: string): string {
   return url.toString();
 }
 
-/** A database of its own for one test (file). */
-export async function testDatabase(): Promise<TestDatabase> {
+/**
+ * A database of its own for one test (file). `durable` keeps PGlite's data in a temp directory, so a
+ * test can close a firebreak and open another on the same data (restart and crash tests).
+ */
+export async function testDatabase(opts: { durable?: boolean } = {}): Promise<TestDatabase> {
+  if (!onPostgres && opts.durable) {
+    const dataDir = await mkdtemp(join(tmpdir(), 'firebreak-test-'));
+    const drop = () => rm(dataDir, { recursive: true, force: true });
+    return { databaseUrl: undefined, dataDir, drop, [Symbol.asyncDispose]: drop };
+  }
   if (!onPostgres) {
     const noop = async () => {};
     return { databaseUrl: undefined, dataDir: 'memory://', drop: noop, [Symbol.asyncDispose]: noop };

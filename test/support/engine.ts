@@ -28,3 +28,27 @@ export async function testFirebreak(
   };
   return { ...fb, db, close: closeAll, [Symbol.asyncDispose]: closeAll };
 }
+
+/** The journal of one run as event types, in commit order. */
+export async function journal(fb: Firebreak, runId: string): Promise<string[]> {
+  const view = await fb.view(runId);
+  if (!view) throw new Error(`run ${runId} not found`);
+  return view.events.map((e) => e.type);
+}
+
+/** A promise the test settles by hand: steps block on it to be "in the middle" of their work. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Resolves when the step's signal aborts, with the abort reason. */
+export function untilAborted(signal: AbortSignal): Promise<unknown> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(signal.reason);
+    signal.addEventListener('abort', () => resolve(signal.reason), { once: true });
+  });
+}
