@@ -13,6 +13,7 @@ import { type ExecutorConfig, RunExecutor } from './executor.ts';
 import { type Notifier, nullNotifier } from './notifier.ts';
 import type { RunbookRegistry } from './registry.ts';
 import { saga } from './saga.ts';
+import type { FetchLike } from './step-context.ts';
 import { stepKinds } from './step-kinds.ts';
 
 export interface EngineConfig extends ExecutorConfig {
@@ -52,6 +53,8 @@ export interface EngineDeps {
   logger?: Logger;
   notifier?: Notifier;
   config?: Partial<EngineConfig>;
+  /** Behind every step's `ctx.http` (default global fetch); the testing kit passes its stub. */
+  fetch?: FetchLike;
 }
 
 export const KILL_SWITCH = 'kill_switch';
@@ -64,6 +67,7 @@ export class Engine {
   readonly events = new EngineEvents();
   readonly config: EngineConfig;
   private readonly notifier: Notifier;
+  private readonly fetch: FetchLike | undefined;
   private readonly active = new Map<string, { executor: RunExecutor; done: Promise<void> }>();
   private working = false;
   private timers: NodeJS.Timeout[] = [];
@@ -80,6 +84,7 @@ export class Engine {
     this.clock = deps.clock ?? systemClock;
     this.logger = deps.logger ?? silentLogger;
     this.notifier = deps.notifier ?? nullNotifier;
+    this.fetch = deps.fetch;
     this.config = { ...defaultEngineConfig(), ...deps.config };
   }
 
@@ -228,11 +233,10 @@ export class Engine {
       if (!this.working || room <= 0) return;
       const limit = Math.min(room, this.config.claimBatch);
       const claimed = await this.store.claimRuns(this.workerId, this.clock.now(), this.config.leaseMs, limit);
-      for (const { run, previousOwner } of claimed) {
+      for (const { run, previousOwner, steps } of claimed) {
         const takeover = previousOwner !== null && previousOwner !== this.workerId;
         if (takeover) this.logger.info('took over run from expired lease', { runId: run.id, previousOwner });
         this.active.get(run.id)?.executor.leaseLost();
-        const steps = await this.store.getSteps(run.id);
         this.spawn(run, steps);
         this.events.emit('run.claimed', { runId: run.id, takeover });
       }
@@ -277,6 +281,7 @@ export class Engine {
         logger: this.logger.child({ runId: run.id, runbook: run.runbookId, incidentId: run.incidentId }),
         config: this.config,
         isPaused: () => this.isPaused(),
+        fetch: this.fetch,
       },
       steps,
     );

@@ -4,7 +4,7 @@ import type { RunStatus } from '../core/status.ts';
 import type { Row, SqlDriver } from '../db/driver.ts';
 import { type Redactor, redactor } from '../incidents/redact.ts';
 import { GroupCommit, type Pending } from './group-commit.ts';
-import type { ApprovalDecision, ApprovalRecord } from './records.ts';
+import type { ApprovalDecision, ApprovalRecord, StepRecord } from './records.ts';
 import { toApproval, toAttempt, toEvent, toEvidence, toRun, toStep } from './rows.ts';
 import { applyTransitionsSql } from './sql/apply-transitions.ts';
 import { cancelRunSql } from './sql/cancel-run.ts';
@@ -124,9 +124,19 @@ export class SqlStore implements Store {
       new Date(now.getTime() + leaseMs),
       limit,
     ]);
+    if (rows.length === 0) return [];
+    // One read of the checkpoints of every claimed run, not one per run: a takeover of many runs is fast.
+    const stepRows = await this.driver.query(
+      `select * from steps where run_id in (select jsonb_array_elements_text($1::text::jsonb)::uuid)
+       order by started_at nulls last, step_key`,
+      [JSON.stringify(rows.map((r) => String(r.id)))],
+    );
+    const byRun = new Map<string, StepRecord[]>();
+    for (const step of stepRows.map(toStep)) byRun.set(step.runId, [...(byRun.get(step.runId) ?? []), step]);
     return rows.map((r) => ({
       run: toRun(r),
       previousOwner: r.prev_owner == null ? null : String(r.prev_owner),
+      steps: byRun.get(String(r.id)) ?? [],
     }));
   }
 

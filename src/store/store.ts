@@ -124,6 +124,8 @@ export interface ClaimedRun {
   run: RunRecord;
   /** The worker whose lease had expired, when this claim is a takeover. */
   previousOwner: string | null;
+  /** The run's checkpoints, read in the same round trip for every run of the claim. */
+  steps: StepRecord[];
 }
 
 export interface RunFilter {

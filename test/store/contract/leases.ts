@@ -39,6 +39,7 @@ export function leaseContract(b: Backend): void {
           leaseExpiresAt: at(40_000),
           claims: 1,
         }),
+        steps: [],
       },
     ]);
     expect(ids(await store.claimRuns('w1', at(10_000), 30_000, 10))).toEqual([q2.id]);
@@ -78,9 +79,22 @@ export function leaseContract(b: Backend): void {
   test('an expired lease is taken over at a new epoch, which fences off the old holder', async () => {
     const store = await b.quiet();
     const run = await heldRun(store, 'w1', { leaseExpiresAt: at(30_000) });
+    const step = {
+      stepKey: 'done-before',
+      kind: 'diagnostic',
+      status: 'succeeded' as const,
+      attempt: 1,
+      output: { ok: 1 },
+      idempotencyKey: `${run.id}:done-before`,
+    };
+    await store.commit({ owner: 'w1', epoch: 1 }, { runId: run.id, incidentId: null, steps: [step] });
     expect(await store.claimRuns('w2', at(29_999), 30_000, 10)).toEqual([]);
     const [taken] = await store.claimRuns('w2', at(30_001), 30_000, 10);
     expect(taken).toMatchObject({ previousOwner: 'w1', run: { id: run.id, leaseOwner: 'w2', claims: 2 } });
+    // The claim hands over the checkpoints too: the new owner knows what must not run again.
+    expect(taken!.steps).toEqual([
+      expect.objectContaining({ stepKey: 'done-before', status: 'succeeded', output: { ok: 1 } }),
+    ]);
 
     const event = (type: string) => ({ runId: run.id, incidentId: null, events: [{ type, at: T0 }] });
     await expect(store.commit({ owner: 'w1', epoch: 1 }, event('stale'))).rejects.toBeInstanceOf(
