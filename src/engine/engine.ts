@@ -246,6 +246,13 @@ export class Engine {
 
   private spawn(run: RunRecord, steps: Parameters<typeof this.newExecutor>[1]): void {
     const executor = this.newExecutor(run, steps);
+    const epoch = run.claims;
+    this.events.emit('run.executing', {
+      runId: run.id,
+      runbookId: run.runbookId,
+      incidentId: run.incidentId,
+      epoch,
+    });
     const done = executor
       .execute(stepKinds, saga)
       .catch((err) =>
@@ -253,6 +260,7 @@ export class Engine {
       )
       .finally(async () => {
         if (this.active.get(run.id)?.executor === executor) this.active.delete(run.id);
+        this.events.emit('run.released', { runId: run.id, epoch });
         // A finished run gave its concurrency slot up: the runs queued for that key are due now.
         if (executor.final && run.concurrencyKey) await this.wakeSlotWaiters(run.concurrencyKey);
         // A slot opened: look for more work at once.
