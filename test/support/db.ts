@@ -18,7 +18,10 @@ export interface TestDatabase {
 }
 
 /** Overridable so that test runs sharing one server at the same time do not drop each other's template. */
-export const TEMPLATE_DB = process.env.FIREBREAK_TEST_TEMPLATE ?? 'firebreak_test_template';
+/** Named after the run's database, so test runs against different databases never drop each other's. */
+export const TEMPLATE_DB =
+  process.env.FIREBREAK_TEST_TEMPLATE ??
+  `${(new URL(process.env.DATABASE_URL ?? 'postgres://x/firebreak').pathname.slice(1) || 'firebreak').replace(/\W/g, '_').slice(0, 40)}_template`;
 
 export function serverUrl(database: string): string {
   const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');

@@ -15,3 +15,13 @@ export async function setup(): Promise<void> {
   const driver = await connect({ databaseUrl: serverUrl(TEMPLATE_DB), poolSize: 1 });
   await driver.close();
 }
+
+export async function teardown(): Promise<void> {
+  if (!onPostgres) return;
+  const admin = postgres(serverUrl('postgres'), { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
