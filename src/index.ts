@@ -9,6 +9,8 @@ export type {
   ApprovalPolicy,
   EvidenceInput,
   GameDay,
+  GameDayInjectContext,
+  GameDayTargets,
   RunInfo,
   StepContext,
   Trigger,

@@ -1,13 +1,16 @@
 // `firebreak serve`: the HTTP server and engine workers in one process.
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Hono } from 'hono';
 import { createApp } from './api/app.ts';
 import { webhookAuth } from './api/webhooks.ts';
 import { Approvals } from './approvals/service.ts';
 import { type Config, groupsOf, secretsOf } from './config/config.ts';
+import type { Clock } from './core/clock.ts';
 import { parseDuration } from './core/duration.ts';
-import { jsonLogger, type Logger } from './core/logger.ts';
+import type { Logger } from './core/logger.ts';
+import type { AnyRunbook } from './dsl/runbook.ts';
 import type { Notifier } from './engine/notifier.ts';
 import { createFirebreak, type Firebreak } from './firebreak.ts';
 import { IncidentStore } from './incidents/incident-store.ts';
@@ -16,6 +19,9 @@ import { Postmortems } from './incidents/postmortems.ts';
 import { redactor } from './incidents/redact.ts';
 import { Router } from './incidents/route.ts';
 import { type SlackIntegration, slackSettings, slackWiring } from './integrations/slack/slack.ts';
+import { type Observability, startObservability } from './observability/observability.ts';
+import { pinoLogger } from './observability/pino-logger.ts';
+import { GameDayScheduler, type GameDaySchedulerOptions } from './scheduler/scheduler.ts';
 
 export interface Server {
   url: string;
@@ -25,6 +31,9 @@ export interface Server {
   app: Hono;
   /** Null when Slack is not configured. */
   slack: SlackIntegration | null;
+  gamedays: GameDayScheduler;
+  /** /metrics and, when configured, tracing. */
+  observability: Observability;
   close(): Promise<void>;
 }
 
@@ -33,12 +42,19 @@ export interface ServerOptions {
   notifier?: Notifier;
   /** Where start-up lines go (stdout by default). */
   print?: (line: string) => void;
+  /** The engine's clock, which the game-day scheduler ticks with (tests pass a ManualClock). */
+  clock?: Clock;
+  /** Runbooks given as values, beside those of RUNBOOKS_DIR (tests, embedding). */
+  runbooks?: readonly AnyRunbook[];
+  gamedays?: GameDaySchedulerOptions;
+  /** Turns tracing on with this exporter, whatever the configuration says (tests: an in-memory one). */
+  spanExporter?: SpanExporter;
 }
 
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<Server> {
   const secrets = secretsOf(config);
   const redact = redactor(secrets);
-  const logger = opts.logger ?? jsonLogger(config.LOG_LEVEL, {}, undefined, redact.text);
+  const logger = opts.logger ?? pinoLogger({ level: config.LOG_LEVEL, redact: redact.text });
   const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
   const slackConfig = slackSettings(config);
   const wiring = slackConfig ? slackWiring(slackConfig, { logger, redact }) : null;
@@ -50,6 +66,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     migrate: config.FIREBREAK_MIGRATE,
     logger,
     secrets,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.runbooks ? { runbooks: opts.runbooks } : {}),
     // With Slack configured, what the engine says goes to Slack (through its outbox).
     ...(wiring ? { notifier: wiring.notifier } : opts.notifier ? { notifier: opts.notifier } : {}),
     engine: {
@@ -61,6 +79,15 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     },
   });
   const incidents = new IncidentStore(fb.store.driver);
+  // Subscribed before the engine's first claim round trip returns: no run event goes unseen.
+  const observability = startObservability({
+    config,
+    engine: fb.engine,
+    driver: fb.store.driver,
+    incidents,
+    logger,
+    spanExporter: opts.spanExporter,
+  });
   const ingestor = new Ingestor({
     driver: fb.store.driver,
     router: new Router(fb.registry),
@@ -69,7 +96,9 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     redactor: redact,
   });
   const approvals = new Approvals(fb.store, fb.engine.clock, groupsOf(config));
+  observability.watchApprovals(approvals);
   const slack = wiring ? await wiring.start({ fb, approvals, ingestor }) : null;
+  if (slack) observability.watchSlack(slack.counters);
   const postmortems = new Postmortems({
     incidents,
     store: fb.store,
@@ -77,7 +106,20 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     driver: fb.store.driver,
     clock: fb.engine.clock,
   });
+  const gamedays = new GameDayScheduler(fb, opts.gamedays);
+  // A drill waiting for its alert looks as soon as one is committed, on this replica.
+  ingestor.onAccepted(() => gamedays.alertArrived());
+  if (slack) {
+    // Drill incidents reach the drill channel like alerts' incidents reach theirs.
+    gamedays.events.on('fired', (f) => slack.notifier.incidentChanged(f.incidentId, 'opened'));
+    gamedays.events.on('scored', (f) => slack.notifier.incidentChanged(f.incidentId, 'resolved'));
+    gamedays.events.on('approved', (a) => slack.notifier.decided(a.approval, a.approval.decisions.at(-1)));
+  }
+  await gamedays.start();
+  // Ends the web UI's live streams at close: an open stream would keep server.close() waiting.
+  const shutdown = new AbortController();
   const app = createApp({
+    shutdown: shutdown.signal,
     config,
     fb,
     incidents,
@@ -85,6 +127,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     approvals,
     postmortems,
     logger,
+    gamedays,
+    metrics: observability.scraper,
     ...(slack ? { slack: slack.receiver } : {}),
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -101,6 +145,10 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   for (const rb of fb.registry.list())
     print(`  runbook ${rb.id} (${rb.version}) from ${rb.source ?? 'code'}`);
   for (const f of fb.loadReport.failed) print(`  runbook file NOT loaded: ${f.path}: ${f.reason}`);
+  for (const g of await gamedays.list()) {
+    if (g.loaded)
+      print(`  game day ${g.id} (${g.mode}, "${g.cron}" ${g.timezone}) next ${g.nextDueAt?.toISOString()}`);
+  }
   for (const [source, check] of Object.entries(webhookAuth(config))) {
     if (!check) print(`  webhook ${source}: no secret configured, accepting loopback requests only`);
   }
@@ -119,17 +167,23 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     approvals,
     app,
     slack,
+    gamedays,
+    observability,
     async close() {
       if (closed) return;
       closed = true;
       // Stop taking requests, let running steps finish (or release their leases), close the database.
+      shutdown.abort();
       await new Promise<void>((r) => server.close(() => r()));
+      await gamedays.stop();
       if (slack) {
         // What the engine says while it stops still reaches the outbox before delivery stops.
         await fb.engine.stop();
         await slack.close();
       }
       await fb.close();
+      // After the engine stopped: the spans of the runs it released are exported too.
+      await observability.close();
     },
   };
 }

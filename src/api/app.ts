@@ -1,5 +1,7 @@
-// The hono app: webhooks, the JSON API, health, OpenAPI. Errors become responses in one onError.
+// The hono app: webhooks, the JSON API, health, OpenAPI, and the web UI at `/`. Errors become responses
+// in one onError.
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { Approvals } from '../approvals/service.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../core/logger.ts';
@@ -7,8 +9,13 @@ import type { Firebreak } from '../firebreak.ts';
 import type { IncidentStore } from '../incidents/incident-store.ts';
 import type { Ingestor } from '../incidents/ingest.ts';
 import type { Postmortems } from '../incidents/postmortems.ts';
+import { mountMetrics } from '../observability/metrics-route.ts';
+import type { MetricsScraper } from '../observability/scrape.ts';
+import type { GameDayScheduler } from '../scheduler/scheduler.ts';
+import { mountWeb } from '../web/web.tsx';
 import { mountApprovals } from './approvals.ts';
-import { onError } from './errors.ts';
+import { HttpError, onError } from './errors.ts';
+import { mountGameDays } from './gamedays.ts';
 import { openApiDocument } from './openapi.ts';
 import { mountPostmortems } from './postmortem.ts';
 import { mountApi } from './routes.ts';
@@ -24,6 +31,12 @@ export interface AppDeps {
   logger: Logger;
   /** Slack's events, interactivity and slash commands (a Bolt receiver), when Slack is configured. */
   slack?: { handle(request: Request): Promise<Response> };
+  /** The game-day scheduler (startServer); without it /api/gamedays is not mounted. */
+  gamedays?: GameDayScheduler;
+  /** GET /metrics (startServer); without it the route is not mounted. */
+  metrics?: MetricsScraper;
+  /** Aborted when the server closes: the web UI's live streams end so the HTTP server can stop. */
+  shutdown?: AbortSignal;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -36,9 +49,20 @@ export function createApp(deps: AppDeps): Hono {
   mountApi(app, deps);
   mountApprovals(app, deps);
   mountPostmortems(app, { ...deps, driver: deps.fb.store.driver });
+  if (deps.gamedays) mountGameDays(app, { config: deps.config, gamedays: deps.gamedays });
   const slack = deps.slack;
-  if (slack) app.post('/slack/events', (c) => slack.handle(c.req.raw));
+  if (slack) {
+    // Signed by Slack, not by an API token: the receiver checks the signature over the raw body.
+    const limit = deps.config.BODY_LIMIT_BYTES;
+    const tooLarge = () => {
+      throw new HttpError(413, 'payload_too_large', `body is larger than ${limit} bytes`);
+    };
+    app.post('/slack/events', bodyLimit({ maxSize: limit, onError: tooLarge }), (c) =>
+      slack.handle(c.req.raw),
+    );
+  }
   app.get('/healthz', (c) => c.json({ ok: true }));
+  if (deps.metrics) mountMetrics(app, deps.metrics, deps.config.METRICS_TOKEN);
   app.get('/readyz', async (c) => {
     try {
       await deps.fb.store.driver.query('select 1');
@@ -49,5 +73,6 @@ export function createApp(deps: AppDeps): Hono {
   });
   const doc = openApiDocument();
   app.get('/openapi.json', (c) => c.json(doc));
+  mountWeb(app, deps);
   return app;
 }

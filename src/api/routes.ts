@@ -3,12 +3,12 @@
 import type { Hono } from 'hono';
 import { mermaid } from '../cli/runbooks.ts';
 import type { Config } from '../config/config.ts';
-import type { AlertSource } from '../core/alert.ts';
 import { NotFoundError } from '../core/errors.ts';
 import type { RunStatus } from '../core/status.ts';
 import type { Firebreak } from '../firebreak.ts';
 import type { IncidentStore } from '../incidents/incident-store.ts';
 import type { Ingestor } from '../incidents/ingest.ts';
+import { replayDeadLetter } from '../incidents/replay.ts';
 import { callerOf, requireCaller } from './auth.ts';
 import { HttpError } from './errors.ts';
 import { cancelRunBody, incidentsQuery, runsQuery, startRunBody } from './schemas.ts';
@@ -31,7 +31,8 @@ export function mountApi(app: Hono, deps: ApiDeps): void {
     const q = query(c, incidentsQuery);
     const list = await incidents.list({
       ...(q.status ? { status: q.status } : {}),
-      ...(q.drill ? { drill: q.drill === 'true' } : {}),
+      // Drills (game days) stay out of the incident list unless asked for: ?drill=true lists them.
+      drill: q.drill === 'true',
       limit: q.limit,
     });
     return c.json({ incidents: list });
@@ -133,25 +134,9 @@ export function mountApi(app: Hono, deps: ApiDeps): void {
   app.get('/api/dead-letters', read, async (c) => c.json({ deadLetters: await incidents.deadLetters() }));
 
   app.post('/api/dead-letters/:id/replay', operate, async (c) => {
-    const dl = await incidents.deadLetter(c.req.param('id'));
-    if (!dl) throw new NotFoundError('dead letter', c.req.param('id'));
-    let body: unknown;
-    try {
-      body = JSON.parse(dl.body);
-    } catch {
-      throw new HttpError(409, 'conflict', 'the stored body is not JSON');
-    }
-    const result = await deps.ingestor.ingest(
-      dl.source as AlertSource,
-      dl.body,
-      body,
-      new Headers(dl.headers),
-      {
-        keepDeadLetter: false,
-      },
-    );
-    await incidents.markReplayed(dl.id, result, fb.engine.clock.now());
-    return c.json({ deadLetterId: dl.id, result });
+    const id = c.req.param('id');
+    const result = await replayDeadLetter(deps, id, () => fb.engine.clock.now());
+    return c.json({ deadLetterId: id, result });
   });
 }
 

@@ -1,5 +1,6 @@
 // The command table. Each command lives in its own file; this is the index `firebreak --help` prints.
 import { approveCommand, rejectCommand } from './decide.ts';
+import { gamedayCommand } from './gameday.ts';
 import { cancelCommand, deadLettersCommand, incidentsCommand } from './inspect.ts';
 import type { Command } from './io.ts';
 import { migrateCommand } from './migrate.ts';
@@ -19,6 +20,7 @@ export const commands: Record<string, Command> = {
   approve: approveCommand,
   reject: rejectCommand,
   cancel: cancelCommand,
+  gameday: gamedayCommand,
   'dead-letters': deadLettersCommand,
   postmortem: postmortemCommand,
 };

@@ -301,3 +301,68 @@ export const postmortems = pgTable('postmortems', {
   editedBy: text('edited_by'),
   editedAt: ts('edited_at'),
 });
+
+/** One row per runbook game day, synced from the loaded runbooks at start (DESIGN §5). */
+export const gamedaySchedules = pgTable('gameday_schedules', {
+  /** "<runbook id>:<game day id>". */
+  id: text('id').primaryKey(),
+  runbookId: text('runbook_id').notNull(),
+  gameDayId: text('game_day_id').notNull(),
+  cron: text('cron').notNull(),
+  timezone: text('timezone').notNull(),
+  mode: text('mode').notNull(),
+  /** The catch-up baseline until the first due time is handled: earlier due times never fire. */
+  createdAt: ts('created_at').notNull(),
+  /** Due times at or before this are handled (fired or skipped); a replica moves it forward atomically. */
+  handledUntil: ts('handled_until'),
+  /** The runbook no longer declares this game day: it does not fire. */
+  removedAt: ts('removed_at'),
+  updatedAt: ts('updated_at').notNull(),
+});
+
+/**
+ * Each handled due time of a schedule, fired or skipped, and each manual run. The unique row per
+ * (schedule, due time) is the claim that makes a due time fire once across replicas; a fired row then
+ * follows its drill: inject, detection, automatic approvals, rollback, scorecard.
+ */
+export const gamedayFires = pgTable(
+  'gameday_fires',
+  {
+    id: uuid('id').primaryKey(),
+    scheduleId: text('schedule_id').notNull(),
+    /** The due time; for a manual run, when it was asked for. */
+    dueAt: ts('due_at').notNull(),
+    /** schedule or manual. */
+    trigger: text('trigger').notNull(),
+    /** fired or skipped (missed while no replica ran, beyond the catch-up rule). */
+    outcome: text('outcome').notNull(),
+    mode: text('mode').notNull(),
+    incidentId: uuid('incident_id'),
+    runId: uuid('run_id'),
+    requestedBy: text('requested_by'),
+    /** The worker whose tick claimed it. */
+    firedBy: text('fired_by'),
+    /** What the drill was asked to do when it fired: autoApprove, rollback, detect matchers, targets. */
+    settings: jsonb('settings').notNull(),
+    recordedAt: ts('recorded_at').notNull(),
+    /** null (no inject), pending (the firing replica calls it), injected, failed, or lost (never reported). */
+    injectStatus: text('inject_status'),
+    injectedAt: ts('injected_at'),
+    injectError: jsonb('inject_error'),
+    /** Detection looks at alerts journalled after this event seq, until the deadline. */
+    detectFromSeq: bigint('detect_from_seq', { mode: 'number' }),
+    detectDeadline: ts('detect_deadline'),
+    detectedAt: ts('detected_at'),
+    detectedAlert: jsonb('detected_alert'),
+    rollbackRequestedAt: ts('rollback_requested_at'),
+    scoredAt: ts('scored_at'),
+    passed: boolean('passed'),
+    scorecard: jsonb('scorecard'),
+  },
+  (t) => [
+    uniqueIndex('gameday_fires_due_uq').on(t.scheduleId, t.dueAt).where(sql`trigger = 'schedule'`),
+    index('gameday_fires_schedule_idx').on(t.scheduleId, t.recordedAt),
+    index('gameday_fires_open_idx').on(t.recordedAt).where(sql`outcome = 'fired' AND scored_at IS NULL`),
+    index('gameday_fires_run_idx').on(t.runId),
+  ],
+);

@@ -115,12 +115,53 @@ export interface Trigger {
   [label: string]: string | RegExp | { op: '=' | '!=' | '=~' | '!~'; value: string };
 }
 
+/** What a game day's `inject` gets: the drill it belongs to and a fetch bound to its timeout. */
+export interface GameDayInjectContext {
+  runbookId: string;
+  gameDayId: string;
+  incidentId: string;
+  runId: string;
+  /** The due time it fired for (for a manual run, when it was asked for). */
+  dueAt: Date;
+  /** Aborted at the inject timeout (30 s) or when the scheduler stops. */
+  signal: AbortSignal;
+  http(url: string | URL, init?: RequestInit): Promise<Response>;
+  log(message: string, data?: Record<string, unknown>): void;
+}
+
+/** Pass/fail thresholds of a game day's scorecard. Each one set adds a check. */
+export interface GameDayTargets {
+  /** Time to detect: from the inject to the matching alert's arrival through a webhook. */
+  detectWithin?: Duration;
+  /** Time to mitigate: from the start of the drill to the first mitigation applied (dry run: would apply). */
+  mitigateWithin?: Duration;
+  /** Time the drill's approval gates waited for a decision, summed. */
+  approvalWithin?: Duration;
+  /** Failed, rejected or expired steps and failed reverts allowed. Default 0. */
+  maxFailedSteps?: number;
+}
+
+/** A scheduled rehearsal of the runbook on a drill incident (DESIGN.md §5). */
 export interface GameDay {
+  /** Letters, digits, - _ . ; unique within the runbook. */
   id: string;
+  /** 5 fields, or 6 with seconds first. */
   cron: string;
+  /** IANA time zone the cron expression is read in. Default UTC. */
   timezone?: string;
+  /** dry-run: mitigations run `dryRun` or are recorded as "would apply". live: real apply and revert. */
   mode: 'dry-run' | 'live';
-  [key: string]: unknown;
+  /** The run's input. Default: the runbook input schema's defaults (the schema parsing `{}`). */
+  input?: unknown;
+  /** Called once when the drill fires, by the replica that fired it: cause the fault to rehearse. */
+  inject?: (ctx: GameDayInjectContext) => Awaitable<unknown>;
+  /** Wait for the real alert (labels matched like triggers) to arrive through a webhook, until `within`. */
+  detect?: { labels: Trigger; within: Duration };
+  /** Approve the drill's gates automatically, as identity "gameday". Default false: people decide. */
+  autoApprove?: boolean;
+  /** live: revert what the drill applied once the run has succeeded. Default true. */
+  rollback?: boolean;
+  targets?: GameDayTargets;
 }
 
 export interface AlertLike {
@@ -139,6 +180,8 @@ export interface RunbookOptions<Schema extends z.ZodType> {
   gameDays?: readonly GameDay[];
   /** Default retry policy for this runbook's steps. */
   retry?: Partial<RetryPolicy>;
+  /** Slack: post this runbook's runs (progress, approvals) to this channel id, in a thread of their own. */
+  slack?: { channel?: string };
   postmortem?: (ctx: {
     input: z.output<Schema>;
     steps: Outputs;

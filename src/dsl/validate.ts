@@ -1,7 +1,7 @@
 // Load-time checks of a runbook definition, reported with reasons instead of failing at run time.
 import { parseDuration } from '../core/duration.ts';
 import { graphProblems } from '../core/graph.ts';
-import { parseSchedule } from '../scheduler/cron.ts';
+import { gameDayProblems } from '../scheduler/game-day-problems.ts';
 import { triggerProblems } from '../triggers/match.ts';
 import type { AnyRunbook } from './runbook.ts';
 
@@ -16,10 +16,7 @@ export function runbookProblems(rb: AnyRunbook): string[] {
   }
   if (rb.steps.length === 0) problems.push('runbook has no steps');
   problems.push(...triggerProblems(o.triggers ?? []));
-  for (const g of o.gameDays ?? []) {
-    const parsed = parseSchedule(g.cron, g.timezone ?? 'UTC');
-    if (!parsed.ok) problems.push(`game day ${g.id}: ${parsed.reason}`);
-  }
+  problems.push(...gameDayProblems(rb));
   problems.push(...graphProblems(rb.steps));
   for (const s of rb.steps) {
     problems.push(...durationProblems(s.name, s.timeout, 'timeout'));

@@ -122,13 +122,14 @@ describe('runbookProblems', () => {
   });
 
   test('triggers and game-day schedules must parse', () => {
+    const input = { service: 'checkout' };
     const rb = runbook({
       ...options,
       triggers: [{ alertname: 'HighErrorRate' }, { service: { op: '=~', value: '(unclosed' } }, {}],
       gameDays: [
-        { id: 'ok', cron: '0 10 * * 3', timezone: 'Europe/Berlin', mode: 'dry-run' },
-        { id: 'typo', cron: '0 10 * *', mode: 'dry-run' },
-        { id: 'mars', cron: '0 10 * * 3', timezone: 'Mars/Olympus_Mons', mode: 'live' },
+        { id: 'ok', cron: '0 10 * * 3', timezone: 'Europe/Berlin', mode: 'dry-run', input },
+        { id: 'typo', cron: '0 10 * *', mode: 'dry-run', input },
+        { id: 'mars', cron: '0 10 * * 3', timezone: 'Mars/Olympus_Mons', mode: 'live', input },
       ],
     }).diagnostic('a', noop);
     const found = problems(rb);
