@@ -7,6 +7,7 @@ import type { AnyRunbook } from './dsl/runbook.ts';
 import { Engine, type EngineConfig, type StartOptions } from './engine/engine.ts';
 import type { Notifier } from './engine/notifier.ts';
 import { RunbookRegistry } from './engine/registry.ts';
+import type { FetchLike } from './engine/step-context.ts';
 import { redactor } from './incidents/redact.ts';
 import { type LoadReport, loadRunbooks } from './runbooks/loader.ts';
 import type { EventRecord, RunRecord, StepAttemptRecord, StepRecord } from './store/records.ts';
@@ -24,13 +25,16 @@ export interface FirebreakOptions {
   runbooksDir?: string | undefined;
   clock?: Clock;
   logger?: Logger;
-  notifier?: Notifier;
+  /** A function gets the store and the runbooks first (Slack's notifier writes to its outbox table). */
+  notifier?: Notifier | ((deps: { store: SqlStore; registry: RunbookRegistry }) => Notifier);
   engine?: Partial<EngineConfig>;
   /** Claim and execute runs in this process (default true). */
   work?: boolean;
   migrate?: boolean;
   /** Configured secret values: redacted from everything written to the database. */
   secrets?: readonly string[];
+  /** Behind every step's `ctx.http` (default global fetch); `firebreak/testing` passes a stub. */
+  fetch?: FetchLike;
 }
 
 export interface RunView {
@@ -67,12 +71,14 @@ export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Fire
     ? await loadRunbooks(opts.runbooksDir)
     : { loaded: [], failed: [] };
   const registry = new RunbookRegistry([...loadReport.loaded, ...(opts.runbooks ?? [])]);
+  const notifier = typeof opts.notifier === 'function' ? opts.notifier({ store, registry }) : opts.notifier;
   const engine = new Engine({
     store,
     registry,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
-    ...(opts.notifier ? { notifier: opts.notifier } : {}),
+    ...(notifier ? { notifier } : {}),
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
     ...(opts.engine ? { config: opts.engine } : {}),
   });
   if (opts.work !== false) await engine.work();

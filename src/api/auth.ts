@@ -21,6 +21,11 @@ const GRANTS: Record<Role, readonly Permission[]> = {
   admin: ['read', 'operate', 'approve', 'admin'],
 };
 
+/** Whether a role carries a permission (the web UI checks the same grants as the API). */
+export function may(role: Role, permission: Permission): boolean {
+  return GRANTS[role].includes(permission);
+}
+
 export function isLoopback(c: Context): boolean {
   try {
     const addr = getConnInfo(c).remote.address ?? '';

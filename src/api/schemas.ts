@@ -1,5 +1,6 @@
 // Request schemas of the HTTP API: the same zod values validate requests and generate /openapi.json.
 import { z } from 'zod';
+import { runStatuses } from '../core/status.ts';
 
 export const startRunBody = z.object({
   runbook: z.string().min(1),
@@ -14,8 +15,12 @@ export const cancelRunBody = z
   .default({ keepMitigations: false });
 
 export const runsQuery = z.object({
-  status: z.string().optional(),
-  runbook: z.string().optional(),
+  status: z.enum(runStatuses).optional(),
+  // The database cannot compare text holding U+0000: refused here rather than failing there.
+  runbook: z
+    .string()
+    .refine((v) => !v.includes('\u0000'), 'must not contain U+0000')
+    .optional(),
   incident: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });

@@ -2,7 +2,6 @@
 // the one error shape; valid JSON that cannot be routed is kept as a dead letter (202).
 
 import type { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Config } from '../config/config.ts';
 import type { AlertSource } from '../core/alert.ts';
 import type { Logger } from '../core/logger.ts';
@@ -11,6 +10,7 @@ import type { Postmortems } from '../incidents/postmortems.ts';
 import { verifyBearer, verifyGrafanaSignature, verifyPagerDutySignature } from '../ingest/auth.ts';
 import { sources } from '../ingest/sources/index.ts';
 import { isLoopback } from './auth.ts';
+import { assertWithinLimit, bodyLimit } from './body-limit.ts';
 import { HttpError } from './errors.ts';
 
 export const webhookSources = Object.keys(sources) as AlertSource[];
@@ -44,66 +44,56 @@ export function mountWebhooks(
 ): void {
   const auth = webhookAuth(deps.config);
   const limit = deps.config.BODY_LIMIT_BYTES;
-  app.post(
-    '/webhooks/:source',
-    bodyLimit({
-      maxSize: limit,
-      onError: () => {
-        throw new HttpError(413, 'payload_too_large', `body is larger than ${limit} bytes`);
-      },
-    }),
-    async (c) => {
-      const source = c.req.param('source') as AlertSource;
-      if (!webhookSources.includes(source)) {
-        throw new HttpError(
-          404,
-          'not_found',
-          `unknown webhook source "${source}" (${webhookSources.join(', ')})`,
-        );
-      }
-      const raw = await c.req.text();
-      const check = auth[source];
-      if (check ? !check(raw, c.req.raw.headers) : !isLoopback(c)) {
-        throw new HttpError(
-          401,
-          'unauthorized',
-          check ? 'bad credentials or signature' : `${source} has no secret configured: loopback only`,
-        );
-      }
-      let body: unknown;
-      try {
-        body = JSON.parse(raw);
-      } catch (err) {
-        throw new HttpError(400, 'bad_json', `body is not JSON: ${(err as Error).message}`);
-      }
-      const result = await deps.ingestor.ingest(source, raw, body, c.req.raw.headers);
-      if (result.kind === 'schema') {
-        throw new HttpError(422, 'validation', `body is not a valid ${source} notification`, {
-          issues: result.issues,
-        });
-      }
-      if (result.kind === 'unroutable')
-        throw new Error('ingest asked to keep dead letters reported one unkept');
-      if (result.kind === 'dead_letter') {
-        deps.logger.warn('webhook kept as dead letter', {
-          source,
-          deadLetterId: result.deadLetterId,
-          reason: result.reason,
-        });
-        return c.json({ deadLetterId: result.deadLetterId, reason: result.reason }, 202);
-      }
-      if (result.outcome === 'resolved') {
-        // The draft is written when the incident resolves; the webhook answer does not wait for it.
-        deps.postmortems
-          .regenerate(result.incidentId)
-          .catch((err) =>
-            deps.logger.warn('postmortem draft failed', {
-              incidentId: result.incidentId,
-              error: (err as Error).message,
-            }),
-          );
-      }
-      return c.json({ incidentId: result.incidentId, outcome: result.outcome, runIds: result.runIds }, 202);
-    },
-  );
+  app.post('/webhooks/:source', bodyLimit(limit), async (c) => {
+    const source = c.req.param('source') as AlertSource;
+    if (!webhookSources.includes(source)) {
+      throw new HttpError(
+        404,
+        'not_found',
+        `unknown webhook source "${source}" (${webhookSources.join(', ')})`,
+      );
+    }
+    const raw = await c.req.text();
+    assertWithinLimit(raw, limit);
+    const check = auth[source];
+    if (check ? !check(raw, c.req.raw.headers) : !isLoopback(c)) {
+      throw new HttpError(
+        401,
+        'unauthorized',
+        check ? 'bad credentials or signature' : `${source} has no secret configured: loopback only`,
+      );
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch (err) {
+      throw new HttpError(400, 'bad_json', `body is not JSON: ${(err as Error).message}`);
+    }
+    const result = await deps.ingestor.ingest(source, raw, body, c.req.raw.headers);
+    if (result.kind === 'schema') {
+      throw new HttpError(422, 'validation', `body is not a valid ${source} notification`, {
+        issues: result.issues,
+      });
+    }
+    if (result.kind === 'unroutable')
+      throw new Error('ingest asked to keep dead letters reported one unkept');
+    if (result.kind === 'dead_letter') {
+      deps.logger.warn('webhook kept as dead letter', {
+        source,
+        deadLetterId: result.deadLetterId,
+        reason: result.reason,
+      });
+      return c.json({ deadLetterId: result.deadLetterId, reason: result.reason }, 202);
+    }
+    if (result.outcome === 'resolved') {
+      // The draft is written when the incident resolves; the webhook answer does not wait for it.
+      deps.postmortems.regenerate(result.incidentId).catch((err) =>
+        deps.logger.warn('postmortem draft failed', {
+          incidentId: result.incidentId,
+          error: (err as Error).message,
+        }),
+      );
+    }
+    return c.json({ incidentId: result.incidentId, outcome: result.outcome, runIds: result.runIds }, 202);
+  });
 }

@@ -48,6 +48,17 @@ const apiTokens = z.string().transform((v, ctx): ApiToken[] => {
   return out;
 });
 
+/** The OTLP headers format: comma-separated `key=value`, values percent-encoded. */
+function otlpHeaders(v: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of v.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    out[decodeURIComponent(part.slice(0, eq).trim())] = decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
 export const configSchema = z.object({
   DATABASE_URL: z
     .string()
@@ -114,6 +125,43 @@ export const configSchema = z.object({
     .optional(),
   /** `token=role[:identity],…` with role viewer, operator, approver or admin. None: loopback only. */
   API_TOKENS: apiTokens.optional(),
+  /** Slack is on when the bot token is set; it then needs the signing secret and the incident channel. */
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xox[a-z]-/, 'must be a Slack token (xoxb-…)')
+    .optional(),
+  SLACK_SIGNING_SECRET: secret.optional(),
+  /** The Web API base URL (tests point it at a local fake Slack). */
+  SLACK_API_URL: z.url().default('https://slack.com/api/'),
+  /** Channel id for incident messages, run threads and approval requests. */
+  SLACK_INCIDENT_CHANNEL: z.string().min(1).optional(),
+  /** Channel id for drill incidents (game days); default the incident channel. */
+  SLACK_DRILL_CHANNEL: z.string().min(1).optional(),
+  /** Comma-separated Slack user ids or approver group names that may `/firebreak run|pause|resume`. */
+  SLACK_OPERATORS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .optional(),
+  /** Outgoing Slack messages: attempts before one is given up, and the first retry delay (doubling). */
+  SLACK_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
+  SLACK_RETRY_INITIAL_DELAY: duration.default('1s'),
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`; unset, it is open like /healthz. */
+  METRICS_TOKEN: secret.optional(),
+  /** `firebreak worker` has no HTTP server: it serves GET /metrics on this port when set. */
+  FIREBREAK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Tracing is off unless one of these is set: OTLP/HTTP, `<endpoint>/v1/traces` or the traces URL as is. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+  /** `key=value,…` sent with every export (an API key, say); values are treated as secrets. */
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().transform(otlpHeaders).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('firebreak'),
+  /** true turns tracing off even with an endpoint configured. */
+  OTEL_SDK_DISABLED: bool.default(false),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -122,11 +170,17 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   // Empty strings mean "unset", as shells and .env files write them.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = configSchema.safeParse(cleaned);
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  throw new ValidationError(`invalid configuration:\n  ${lines.join('\n  ')}`, {
-    issues: parsed.error.issues,
-  });
+  if (parsed.success && slackProblems(parsed.data).length === 0) return parsed.data;
+  const issues = parsed.success ? slackProblems(parsed.data) : parsed.error.issues;
+  const lines = issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  throw new ValidationError(`invalid configuration:\n  ${lines.join('\n  ')}`, { issues });
+}
+
+/** Slack settings come as a set: a bot token without its signing secret or channel is a mistake. */
+function slackProblems(c: Config): { path: string[]; message: string }[] {
+  if (!c.SLACK_BOT_TOKEN) return [];
+  const missing = (['SLACK_SIGNING_SECRET', 'SLACK_INCIDENT_CHANNEL'] as const).filter((k) => !c[k]);
+  return missing.map((k) => ({ path: [k], message: 'required when SLACK_BOT_TOKEN is set' }));
 }
 
 /** Every configured secret value, so it can be redacted wherever it would otherwise be written. */
@@ -137,8 +191,12 @@ export function secretsOf(config: Config): string[] {
     config.GRAFANA_HMAC_SECRET,
     config.DATADOG_TOKEN,
     config.GENERIC_TOKEN,
+    config.SLACK_BOT_TOKEN,
+    config.SLACK_SIGNING_SECRET,
     ...(config.PAGERDUTY_WEBHOOK_SECRETS ?? []),
     ...(config.API_TOKENS ?? []).map((t) => t.token),
+    config.METRICS_TOKEN,
+    ...Object.values(config.OTEL_EXPORTER_OTLP_HEADERS ?? {}),
   ].filter((s): s is string => Boolean(s));
 }
 

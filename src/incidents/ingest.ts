@@ -3,8 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AlertBatch, AlertSource } from '../core/alert.ts';
 import type { Clock } from '../core/clock.ts';
+import { coalescedNotify } from '../db/coalesced-notify.ts';
 import type { SqlDriver } from '../db/driver.ts';
 import { sources } from '../ingest/sources/index.ts';
+import { WAKE_CHANNEL } from '../store/sql-store.ts';
 import type { Redactor } from './redact.ts';
 import type { Router } from './route.ts';
 
@@ -26,8 +28,22 @@ export interface IngestDeps {
 
 const INGEST_SQL = 'SELECT incident_id, outcome, run_ids FROM firebreak_ingest($1::text::jsonb, $2)';
 
+export type Accepted = Extract<IngestResult, { kind: 'accepted' }>;
+
 export class Ingestor {
-  constructor(private readonly deps: IngestDeps) {}
+  private readonly listeners: ((result: Accepted) => void)[] = [];
+
+  /** Wakes the workers once the runs are committed (drizzle/0007: not inside the ingest transaction). */
+  private readonly wake: () => void;
+
+  constructor(private readonly deps: IngestDeps) {
+    this.wake = coalescedNotify(deps.driver, WAKE_CHANNEL, 'run');
+  }
+
+  /** Called after each committed notification (Slack posts the incident message from here). */
+  onAccepted(fn: (result: Accepted) => void): void {
+    this.listeners.push(fn);
+  }
 
   /** `keepDeadLetter: false` (a replay) reports an unroutable body instead of storing it again. */
   async ingest(
@@ -82,7 +98,13 @@ export class Ingestor {
       runs,
     };
     const now = clock.now();
-    const [row] = await driver.query(INGEST_SQL, [this.deps.redactor.json(payload), now]);
+    const params = [this.deps.redactor.json(payload), now];
+    const [row] = await driver.query(INGEST_SQL, params).catch((err: unknown) => {
+      // Two copies of one delivery at once: the loser's transaction rolled back whole on the delivery id;
+      // run again, it finds the winner's delivery and is a duplicate (not a 5xx the sender would retry).
+      if (isDuplicateDelivery(err)) return driver.query(INGEST_SQL, params);
+      throw err;
+    });
     const outcome = String(row!.outcome);
     if (outcome === 'unknown_group') {
       const reason = `resolved notification for unknown alert group ${batch.groupKey}`;
@@ -91,12 +113,15 @@ export class Ingestor {
     const incidentId = String(row!.incident_id);
     if (outcome === 'opened' && problems.length > 0)
       await this.recordInputProblems(incidentId, problems, rawBody, batch, headers);
-    return {
+    const accepted: Accepted = {
       kind: 'accepted',
       incidentId,
       outcome: outcome as IngestOutcome,
       runIds: ((row!.run_ids as string[] | null) ?? []).map(String),
     };
+    if (accepted.runIds.length > 0) this.wake();
+    for (const l of this.listeners) l(accepted);
+    return accepted;
   }
 
   /** A runbook whose input the alert does not satisfy: a timeline entry and a dead letter, not a crash. */
@@ -128,7 +153,8 @@ export class Ingestor {
       [
         id,
         source,
-        reason,
+        // The reason quotes the sender's values, which may hold a secret or U+0000.
+        this.deps.redactor.text(reason),
         this.deps.redactor.text(rawBody),
         this.deps.redactor.json(keptHeaders(headers)),
         this.deps.clock.now(),
@@ -136,6 +162,11 @@ export class Ingestor {
     );
     return { kind: 'dead_letter', deadLetterId: id, reason };
   }
+}
+
+function isDuplicateDelivery(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  return e.code === '23505' && String(e.message).includes('notifications_delivery_uq');
 }
 
 function earliestStart(batch: AlertBatch): string | null {

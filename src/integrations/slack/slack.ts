@@ -1,0 +1,152 @@
+// Slack, wired in two steps because the engine needs its notifier before it exists: first the notifier
+// (given the store and the runbooks), then, once firebreak and the decision path exist, the Bolt app with
+// its receiver, its listeners and the outbox deliverer.
+import { App } from '@slack/bolt';
+import type { Approvals } from '../../approvals/service.ts';
+import type { Config } from '../../config/config.ts';
+import { type Clock, systemClock } from '../../core/clock.ts';
+import { parseDuration } from '../../core/duration.ts';
+import type { Logger } from '../../core/logger.ts';
+import { type RetryPolicy, retryPolicy } from '../../core/retry.ts';
+import type { RunbookRegistry } from '../../engine/registry.ts';
+import type { Firebreak } from '../../firebreak.ts';
+import { IncidentStore } from '../../incidents/incident-store.ts';
+import type { Ingestor } from '../../incidents/ingest.ts';
+import type { Redactor } from '../../incidents/redact.ts';
+import type { SqlStore } from '../../store/sql-store.ts';
+import { approvalActions } from './approval-actions.ts';
+import { firebreakCommand } from './command.ts';
+import { SlackCounters } from './counters.ts';
+import { SlackDeliverer } from './deliverer.ts';
+import { SlackNotifier } from './notifier.ts';
+import { SlackOutbox } from './outbox.ts';
+import { FetchReceiver } from './receiver.ts';
+import type { SlackChannels } from './threads.ts';
+import { boltLogger, webClient, webClientOptions } from './web-client.ts';
+
+export interface SlackSettings {
+  botToken: string;
+  signingSecret: string;
+  apiUrl: string;
+  channels: SlackChannels;
+  operators: readonly string[];
+  retry: RetryPolicy;
+  pollMs: number;
+  bodyLimitBytes: number;
+}
+
+/** The Slack settings of a configuration, or null when Slack is off (no SLACK_BOT_TOKEN). */
+export function slackSettings(config: Config): SlackSettings | null {
+  const { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret } = config;
+  if (!botToken || !signingSecret || !config.SLACK_INCIDENT_CHANNEL) return null;
+  return {
+    botToken,
+    signingSecret,
+    apiUrl: config.SLACK_API_URL,
+    channels: { incident: config.SLACK_INCIDENT_CHANNEL, drill: config.SLACK_DRILL_CHANNEL ?? null },
+    operators: config.SLACK_OPERATORS ?? [],
+    retry: retryPolicy({
+      maxAttempts: config.SLACK_RETRY_MAX_ATTEMPTS,
+      initialDelayMs: parseDuration(config.SLACK_RETRY_INITIAL_DELAY),
+      maxDelayMs: 5 * 60_000,
+    }),
+    pollMs: config.FIREBREAK_POLL_MS,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+  };
+}
+
+export interface SlackIntegration {
+  /** Answers POST /slack/events. */
+  receiver: FetchReceiver;
+  notifier: SlackNotifier;
+  outbox: SlackOutbox;
+  counters: SlackCounters;
+  /** Stop the engine first: this waits for listeners, queues what is left, then stops delivering. */
+  close(): Promise<void>;
+}
+
+export interface SlackWiring {
+  /** For createFirebreak's `notifier`: built once the store and the runbooks exist. */
+  notifier(deps: { store: SqlStore; registry: RunbookRegistry }): SlackNotifier;
+  start(deps: { fb: Firebreak; approvals: Approvals; ingestor: Ingestor }): Promise<SlackIntegration>;
+}
+
+export function slackWiring(
+  settings: SlackSettings,
+  opts: { logger: Logger; redact: Redactor; clock?: Clock },
+): SlackWiring {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger.child({ component: 'slack' });
+  let built: { outbox: SlackOutbox; notifier: SlackNotifier; store: SqlStore } | null = null;
+  return {
+    notifier({ store, registry }) {
+      const outbox = new SlackOutbox(store.driver, clock, opts.redact);
+      const incidents = new IncidentStore(store.driver);
+      const notifier = new SlackNotifier({
+        outbox,
+        store,
+        registry,
+        incidents,
+        channels: settings.channels,
+        logger,
+      });
+      built = { outbox, notifier, store };
+      return notifier;
+    },
+    async start({ fb, approvals, ingestor }) {
+      if (!built) throw new Error('slack: pass the wiring’s notifier to createFirebreak first');
+      const { outbox, notifier, store } = built;
+      const counters = new SlackCounters();
+      const receiver = new FetchReceiver({
+        signingSecret: settings.signingSecret,
+        clock,
+        logger,
+        bodyLimitBytes: settings.bodyLimitBytes,
+      });
+      const app = new App({
+        receiver,
+        // One workspace, one bot token: no auth.test round trip, no OAuth.
+        authorize: async () => ({ botToken: settings.botToken }),
+        clientOptions: webClientOptions(settings.apiUrl, logger),
+        logger: boltLogger(logger),
+      });
+      app.error(async (err) => logger.error('slack listener failed', { error: err.stack ?? err.message }));
+      const deps = { approvals, store, outbox, logger };
+      approvalActions(app, deps);
+      firebreakCommand(app, { ...deps, fb, operators: settings.operators });
+
+      approvals.onDecision((approval, _req, outcome) => {
+        if (outcome === 'recorded') notifier.decided(approval, approval.decisions.at(-1));
+      });
+      ingestor.onAccepted((r) => notifier.incidentChanged(r.incidentId, r.outcome));
+      const unfollow = notifier.follow(fb.engine.events);
+
+      const deliverer = new SlackDeliverer({
+        outbox,
+        client: webClient(settings.botToken, settings.apiUrl, logger),
+        store,
+        clock,
+        logger,
+        counters,
+        retry: settings.retry,
+        pollMs: settings.pollMs,
+      });
+      outbox.onEnqueued(() => deliverer.poke());
+      deliverer.start();
+      await app.start();
+
+      return {
+        receiver,
+        notifier,
+        outbox,
+        counters,
+        async close() {
+          await app.stop();
+          unfollow();
+          await notifier.close();
+          await deliverer.stop();
+        },
+      };
+    },
+  };
+}
