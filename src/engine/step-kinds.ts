@@ -57,9 +57,9 @@ function phase(ex: RunExecutor, def: StepDef, name: 'run' | 'apply' | 'items') {
 }
 
 /** `when` is evaluated once, on the step's first visit; false commits the step as skipped. */
-async function skippedByWhen(ex: RunExecutor, def: StepDef, st: StepState): Promise<boolean> {
-  if (!def.when || st.status !== 'pending' || st.state.when !== undefined) return false;
-  const res = await invoke(
+/** Calls a small function of the step (when, an approval summary) with the step's context, once. */
+function evaluate<T>(ex: RunExecutor, def: StepDef, st: StepState, fn: (ctx: Ctx) => T | Promise<T>) {
+  return invoke(
     {
       input: ex.run.input,
       steps: ex.outputs(),
@@ -71,10 +71,16 @@ async function skippedByWhen(ex: RunExecutor, def: StepDef, st: StepState): Prom
       clock: ex.deps.clock,
       logger: ex.deps.logger,
       runSignal: ex.abort.signal,
+      fetch: ex.deps.fetch,
       timeoutMs: timeoutFor(def),
     },
-    (inv) => def.when!(inv.ctx),
+    (inv) => fn(inv.ctx),
   );
+}
+
+async function skippedByWhen(ex: RunExecutor, def: StepDef, st: StepState): Promise<boolean> {
+  if (!def.when || st.status !== 'pending' || st.state.when !== undefined) return false;
+  const res = await evaluate(ex, def, st, (ctx) => def.when!(ctx));
   if ('error' in res) throw res.error;
   st.state.when = Boolean(res.value);
   if (st.state.when) return false;
@@ -89,12 +95,7 @@ async function skippedByWhen(ex: RunExecutor, def: StepDef, st: StepState): Prom
       ex.completionFor(def.name, undefined),
     ),
   );
-  ex.deps.events.emit('step.finished', {
-    runId: ex.runId,
-    step: st.key,
-    status: 'skipped',
-    attempt: st.attempt,
-  });
+  ex.stepFinished(st);
   return true;
 }
 
@@ -117,12 +118,7 @@ export async function succeed(
     events: [ex.event('step.succeeded', st.key, { attempt: st.attempt })],
   };
   await ex.commit(completes ? merge(t, ex.completionFor(stepName, output ?? null)) : t);
-  ex.deps.events.emit('step.finished', {
-    runId: ex.runId,
-    step: st.key,
-    status: 'succeeded',
-    attempt: st.attempt,
-  });
+  ex.stepFinished(st);
 }
 
 export async function fail(
@@ -140,13 +136,7 @@ export async function fail(
     evidence: res?.evidence ?? [],
     events: [ex.event('step.failed', st.key, { attempt: st.attempt, error })],
   });
-  ex.deps.events.emit('step.finished', {
-    runId: ex.runId,
-    step: st.key,
-    status: 'failed',
-    attempt: st.attempt,
-    error: error.message,
-  });
+  ex.stepFinished(st, error.message);
   return { type: 'failed', error };
 }
 
@@ -273,8 +263,12 @@ async function verifyMitigation(ex: RunExecutor, def: StepDef, st: StepState): P
 
 async function runApproval(ex: RunExecutor, def: StepDef, st: StepState): Promise<StepOutcome> {
   const a = def.approval!;
-  let summary: string | null = null;
-  if (typeof a.summary === 'string') summary = a.summary;
+  let summary: string | null = typeof a.summary === 'string' ? a.summary : null;
+  if (typeof a.summary === 'function' && !st.state.approvalId) {
+    const fn = a.summary;
+    const res = await evaluate(ex, def, st, (ctx) => fn(ctx));
+    summary = 'error' in res ? `(summary failed: ${(res.error as Error).message})` : String(res.value);
+  }
   const gate = await approvalGate(ex, st, def.name, a, summary);
   if (gate.type !== 'approved') return gate.outcome;
   const output = { approved: true, approvalId: gate.approvalId, by: gate.by, via: gate.via };
