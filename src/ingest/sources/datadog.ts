@@ -54,7 +54,9 @@ export function parseDatadog(body: unknown): ParseResult {
     const cycleKey = nonEmpty(payload.alert_cycle_key);
     if (cycleKey === null) return unroutable('Datadog notification has no alert_cycle_key');
     const transition = payload.alert_transition.trim();
-    const status = TRANSITIONS[transition.toLowerCase().replace(/[\s_-]/g, '')];
+    const key = transition.toLowerCase().replace(/[\s_-]/g, '');
+    // Own keys only: "constructor" or "toString" must not find Object.prototype's members.
+    const status = Object.hasOwn(TRANSITIONS, key) ? TRANSITIONS[key] : undefined;
     if (status === undefined) return unroutable(`unhandled Datadog alert transition "${transition}"`);
     const alert = toAlert(payload, status, transition);
     return parsed({
