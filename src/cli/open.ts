@@ -1,6 +1,8 @@
 // Opens firebreak the way every command does: the configured database and runbooks folder.
-import { jsonLogger } from '../core/logger.ts';
+import { secretsOf } from '../config/config.ts';
 import { createFirebreak, type Firebreak } from '../firebreak.ts';
+import { redactor } from '../incidents/redact.ts';
+import { pinoLogger } from '../observability/pino-logger.ts';
 import type { CommandContext } from './io.ts';
 
 export async function openFirebreak(ctx: CommandContext, opts: { work: boolean }): Promise<Firebreak> {
@@ -12,7 +14,7 @@ export async function openFirebreak(ctx: CommandContext, opts: { work: boolean }
     runbooksDir: config.RUNBOOKS_DIR,
     migrate: config.FIREBREAK_MIGRATE,
     work: opts.work,
-    logger: jsonLogger(config.LOG_LEVEL),
+    logger: pinoLogger({ level: config.LOG_LEVEL, redact: redactor(secretsOf(config)).text }),
     engine: {
       ...(config.FIREBREAK_WORKER_ID ? { workerId: config.FIREBREAK_WORKER_ID } : {}),
       maxConcurrentRuns: config.FIREBREAK_MAX_CONCURRENT_RUNS,

@@ -1,3 +1,6 @@
+import { IncidentStore } from '../incidents/incident-store.ts';
+import { serveMetrics } from '../observability/metrics-server.ts';
+import { startObservability } from '../observability/observability.ts';
 import type { Command } from './io.ts';
 import { openFirebreak, reportLoadFailures, untilSignal } from './open.ts';
 
@@ -6,14 +9,33 @@ export const workerCommand: Command = {
   usage: 'worker',
   async run(_args, ctx) {
     const fb = await openFirebreak(ctx, { work: true });
+    const observability = startObservability({
+      config: ctx.config,
+      engine: fb.engine,
+      driver: fb.store.driver,
+      incidents: new IncidentStore(fb.store.driver),
+      logger: fb.engine.logger,
+    });
+    const port = ctx.config.FIREBREAK_METRICS_PORT;
+    const metrics =
+      port === undefined
+        ? null
+        : await serveMetrics(observability.scraper, {
+            port,
+            host: ctx.config.HOST,
+            token: ctx.config.METRICS_TOKEN,
+          });
     reportLoadFailures(fb, ctx);
+    if (metrics) ctx.io.err(`metrics on ${metrics.url}`);
     ctx.io.err(
       `firebreak worker ${fb.engine.workerId}: ${fb.registry.list().length} runbooks, ` +
         `${ctx.config.DATABASE_URL ? 'PostgreSQL' : `PGlite (${ctx.config.FIREBREAK_DATA_DIR})`}`,
     );
     const signal = await untilSignal();
     ctx.io.err(`${signal}: finishing running steps, releasing leases`);
+    await metrics?.close();
     await fb.close();
+    await observability.close();
     return 0;
   },
 };

@@ -88,7 +88,11 @@ async function request(
   });
   ex.deps.events.emit('approval.requested', { runId: ex.runId, step: stepName, approvalId: id });
   await ex.deps.notifier.approvalRequested?.(ex.info, id, stepName, summary).catch((err) => {
-    ex.deps.logger.warn('approval notification failed', { approvalId: id, error: (err as Error).message });
+    ex.deps.logger.warn('approval notification failed', {
+      step: stepName,
+      approvalId: id,
+      error: (err as Error).message,
+    });
   });
   return parked(expiresAt);
 }
@@ -144,7 +148,7 @@ async function settleRefusal(ex: RunExecutor, st: StepState, approval: ApprovalR
       }),
     ],
   });
-  ex.deps.events.emit('step.finished', { runId: ex.runId, step: st.key, status, attempt: st.attempt });
+  ex.stepFinished(st, error.message);
   return { type: 'outcome', outcome: { type: 'failed', error } };
 }
 

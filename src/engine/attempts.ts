@@ -62,7 +62,7 @@ export async function attempt<T>(
       },
       { wait: false },
     );
-    ex.deps.events.emit('step.started', { runId: ex.runId, step: st.key, attempt: st.attempt });
+    ex.deps.events.emit('step.started', ex.stepRef(st));
     const result = await invoke(
       {
         input: ex.run.input,
@@ -75,6 +75,7 @@ export async function attempt<T>(
         clock: ex.deps.clock,
         logger: ex.deps.logger,
         runSignal: ex.abort.signal,
+        fetch: ex.deps.fetch,
         timeoutMs: opts.timeoutMs,
       },
       (inv) => fn(withExtra(inv, opts.extra)),
@@ -111,10 +112,14 @@ export async function attempt<T>(
       evidence: result.evidence,
       events: [ex.event('step.retrying', st.key, { attempt: st.attempt, delayMs: decision.delayMs, error })],
     });
-    ex.deps.events.emit('step.retrying', {
-      runId: ex.runId,
+    ex.deps.logger.warn('step attempt failed; retrying', {
       step: st.key,
       attempt: st.attempt,
+      delayMs: decision.delayMs,
+      error: error.message,
+    });
+    ex.deps.events.emit('step.retrying', {
+      ...ex.stepRef(st),
       delayMs: decision.delayMs,
       error: error.message,
     });

@@ -3,13 +3,29 @@
 import { EventEmitter } from 'node:events';
 import type { RunStatus, StepStatus } from '../core/status.ts';
 
+/** What every step event names: metrics and traces label by runbook and step kind. */
+export type StepRef = {
+  runId: string;
+  runbookId: string;
+  step: string;
+  /** The step's kind ('item' for one item of a forEach). */
+  kind: string;
+  attempt: number;
+};
+
 export interface EngineEventMap {
+  /** This process begins executing the run (started here or claimed); `epoch` is its lease epoch. */
+  'run.executing': { runId: string; runbookId: string; incidentId: string | null; epoch: number };
   'run.claimed': { runId: string; takeover: boolean };
   'run.parked': { runId: string; wakeAt: Date | null };
-  'run.finished': { runId: string; status: RunStatus };
-  'step.started': { runId: string; step: string; attempt: number };
-  'step.finished': { runId: string; step: string; status: StepStatus; attempt: number; error?: string };
-  'step.retrying': { runId: string; step: string; attempt: number; delayMs: number; error: string };
+  /** `durationMs`: from the run's creation to its end, across parks and workers. */
+  'run.finished': { runId: string; runbookId: string; status: RunStatus; durationMs: number };
+  /** This process stopped executing the run: it finished, parked, lost its lease or crashed. */
+  'run.released': { runId: string; epoch: number };
+  'step.started': StepRef;
+  /** `durationMs`: from the step's first attempt to its end; null when it never started (skipped). */
+  'step.finished': StepRef & { status: StepStatus; error?: string; durationMs: number | null };
+  'step.retrying': StepRef & { delayMs: number; error: string };
   'approval.requested': { runId: string; step: string; approvalId: string };
   'mitigation.applied': { runId: string; step: string };
   'mitigation.reverted': { runId: string; step: string; status: 'reverted' | 'revert_failed' };

@@ -21,9 +21,10 @@ import {
 import type { Outputs, RunInfo, StepDef } from '../dsl/types.ts';
 import type { RunRecord, StepRecord } from '../store/records.ts';
 import type { EventWrite, Lease, RunWrite, StepWrite, Store, Transition } from '../store/store.ts';
-import type { EngineEvents } from './events.ts';
+import type { EngineEvents, StepRef } from './events.ts';
 import type { Notifier } from './notifier.ts';
 import type { LoadedRunbook } from './registry.ts';
+import type { FetchLike } from './step-context.ts';
 
 export interface ExecutorConfig {
   /** Waits up to this long (retry backoff, short sleeps, verify delays) happen in memory under the lease. */
@@ -44,6 +45,8 @@ export interface ExecutorDeps {
   logger: Logger;
   config: ExecutorConfig;
   isPaused: () => Promise<boolean>;
+  /** Behind every step's `ctx.http`; global fetch when unset. */
+  fetch?: FetchLike | undefined;
 }
 
 /** What became of one step in this pass. */
@@ -396,7 +399,7 @@ export class RunExecutor {
     }
     if (this.completed) {
       // The last step's commit carried the run's completion (see completionFor).
-      this.deps.events.emit('run.finished', { runId: this.runId, status: 'succeeded' });
+      this.runFinished('succeeded');
       return;
     }
     if (this.allDone()) return this.finish();
@@ -428,7 +431,45 @@ export class RunExecutor {
   private async finish(): Promise<void> {
     this.completed = true;
     await this.commit(this.terminal('succeeded', this.outputs(), null));
-    this.deps.events.emit('run.finished', { runId: this.runId, status: 'succeeded' });
+    this.runFinished('succeeded');
+  }
+
+  /** After the final commit: the run's end, timed from its creation (end to end). */
+  runFinished(status: RunStatus): void {
+    const durationMs = Math.max(0, this.deps.clock.now().getTime() - this.run.createdAt.getTime());
+    this.deps.logger.info('run finished', { status, durationMs });
+    this.deps.events.emit('run.finished', {
+      runId: this.runId,
+      runbookId: this.run.runbookId,
+      status,
+      durationMs,
+    });
+  }
+
+  /** The fields of every step event. */
+  stepRef(st: StepState): StepRef {
+    return {
+      runId: this.runId,
+      runbookId: this.run.runbookId,
+      step: st.key,
+      kind: st.kind,
+      attempt: st.attempt,
+    };
+  }
+
+  /** After the commit that ended a step (in st.status): the step's end, timed from its first attempt. */
+  stepFinished(st: StepState, error?: string): void {
+    const durationMs =
+      st.startedAt && st.finishedAt ? Math.max(0, st.finishedAt.getTime() - st.startedAt.getTime()) : null;
+    const line = { step: st.key, kind: st.kind, attempt: st.attempt, status: st.status, durationMs };
+    if (isStepFailure(st.status)) this.deps.logger.warn('step failed', { ...line, error });
+    else this.deps.logger.debug('step finished', line);
+    this.deps.events.emit('step.finished', {
+      ...this.stepRef(st),
+      status: st.status,
+      durationMs,
+      ...(error === undefined ? {} : { error }),
+    });
   }
 
   /** Releases the lease; the run costs a row until `wakeAt` (or an approval, cancel or slot wake-up). */

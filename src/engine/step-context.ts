@@ -8,6 +8,9 @@ import type { EvidenceWrite } from '../store/store.ts';
 
 export const MAX_EVIDENCE_BYTES = 1024 * 1024;
 
+/** What `ctx.http` calls: global fetch unless the engine was given another (the testing kit's stub). */
+export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
+
 export interface InvocationScope {
   input: unknown;
   steps: Outputs;
@@ -20,6 +23,7 @@ export interface InvocationScope {
   logger: Logger;
   runSignal: AbortSignal;
   timeoutMs: number | undefined;
+  fetch?: FetchLike | undefined;
 }
 
 export interface Invocation {
@@ -38,7 +42,10 @@ export function buildContext(scope: InvocationScope, signal: AbortSignal): Invoc
     signal,
     attach: (e: EvidenceInput) => evidence.push(toEvidence(e, scope)),
     http: (url, init) =>
-      fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([signal, init.signal]) : signal }),
+      (scope.fetch ?? fetch)(url, {
+        ...init,
+        signal: init?.signal ? AbortSignal.any([signal, init.signal]) : signal,
+      }),
     log: (message, data) =>
       scope.logger.info(message, { step: scope.stepName, attempt: scope.attempt, ...data }),
     now: () => scope.clock.now(),

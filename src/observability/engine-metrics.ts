@@ -1,0 +1,42 @@
+// Feeds the engine's metrics from its lifecycle events, so the engine itself holds no metric calls.
+import type { DecisionListener } from '../approvals/service.ts';
+import type { EngineEvents } from '../engine/events.ts';
+import type { FirebreakMetrics } from './metrics.ts';
+
+/** Subscribes to one engine's events; returns a function that stops it. */
+export function meterEngine(events: EngineEvents, m: FirebreakMetrics): () => void {
+  const offs = [
+    events.on('run.finished', (e) => {
+      const labels = { runbook: e.runbookId, status: e.status };
+      m.runs.inc(labels);
+      m.runDuration.observe(labels, e.durationMs / 1000);
+    }),
+    events.on('run.claimed', (e) => {
+      if (e.takeover) m.leaseTakeovers.inc();
+    }),
+    events.on('step.retrying', (e) => m.stepRetries.inc({ runbook: e.runbookId, kind: e.kind })),
+    events.on('step.finished', (e) => {
+      if (e.status === 'failed') m.stepFailures.inc({ runbook: e.runbookId, kind: e.kind });
+      if (e.durationMs !== null) {
+        m.stepDuration.observe({ runbook: e.runbookId, kind: e.kind, status: e.status }, e.durationMs / 1000);
+      }
+    }),
+  ];
+  // Zero-valued series from the start: rate() and absent() work before the first failure.
+  m.leaseTakeovers.inc(0);
+  return () => {
+    for (const off of offs) off();
+  };
+}
+
+/**
+ * For Approvals.onDecision: observes the wait once a decision settles the approval (a quorum's earlier
+ * votes leave it pending). Decisions made in other processes (the CLI) are counted there, not here.
+ */
+export function meterApprovalDecision(m: FirebreakMetrics): DecisionListener {
+  return (approval, _req, outcome) => {
+    if (outcome !== 'recorded' || approval.status === 'pending' || !approval.decidedAt) return;
+    const waitS = (approval.decidedAt.getTime() - approval.requestedAt.getTime()) / 1000;
+    m.approvalWait.observe({ outcome: approval.status }, Math.max(0, waitS));
+  };
+}

@@ -1,0 +1,116 @@
+// The Prometheus metrics of one process, in a registry of their own (not prom-client's global one), so
+// several servers in one process (tests, embedding) never share or double-register series. Engine
+// metrics are fed by lifecycle events (engine-metrics.ts); database gauges are read at scrape time.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Runs wait on approvals and timers: minutes to hours are normal, not outliers. */
+const RUN_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600];
+const STEP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+const APPROVAL_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400];
+
+export interface MetricsOptions {
+  /** process_* and nodejs_* (default true; off for benchmarks that build many registries). */
+  defaultMetrics?: boolean;
+}
+
+export class FirebreakMetrics {
+  readonly registry = new Registry();
+
+  readonly runs: Counter<'runbook' | 'status'>;
+  readonly runDuration: Histogram<'runbook' | 'status'>;
+  readonly stepDuration: Histogram<'runbook' | 'kind' | 'status'>;
+  readonly stepFailures: Counter<'runbook' | 'kind'>;
+  readonly stepRetries: Counter<'runbook' | 'kind'>;
+  readonly leaseTakeovers: Counter;
+  readonly approvalWait: Histogram<'outcome'>;
+  readonly approvalsPending: Gauge;
+  readonly deadLetters: Gauge;
+  readonly activeIncidents: Gauge;
+  readonly dbUp: Gauge;
+  readonly slackFailures: Counter<'reason'>;
+  readonly activeRuns: Gauge;
+
+  constructor(opts: MetricsOptions = {}) {
+    const registers = [this.registry];
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    this.runs = new Counter({
+      name: 'firebreak_runs_total',
+      help: 'Runs that reached a final state in this process, by runbook and final status.',
+      labelNames: ['runbook', 'status'],
+      registers,
+    });
+    this.runDuration = new Histogram({
+      name: 'firebreak_run_duration_seconds',
+      help: 'End-to-end run duration, from creation to final state (parks and other workers included).',
+      labelNames: ['runbook', 'status'],
+      buckets: RUN_BUCKETS,
+      registers,
+    });
+    this.stepDuration = new Histogram({
+      name: 'firebreak_step_duration_seconds',
+      help: "Step duration, from the step's first attempt to its final state (retries included).",
+      labelNames: ['runbook', 'kind', 'status'],
+      buckets: STEP_BUCKETS,
+      registers,
+    });
+    this.stepFailures = new Counter({
+      name: 'firebreak_step_failures_total',
+      help: 'Steps that failed for good (retries used up or not retryable).',
+      labelNames: ['runbook', 'kind'],
+      registers,
+    });
+    this.stepRetries = new Counter({
+      name: 'firebreak_step_retries_total',
+      help: 'Failed step attempts that will be tried again.',
+      labelNames: ['runbook', 'kind'],
+      registers,
+    });
+    this.leaseTakeovers = new Counter({
+      name: 'firebreak_lease_takeovers_total',
+      help: "Runs this process claimed after another worker's lease expired.",
+      registers,
+    });
+    this.approvalWait = new Histogram({
+      name: 'firebreak_approval_wait_seconds',
+      help: 'Time from an approval request to its decision, for decisions made through this process.',
+      labelNames: ['outcome'],
+      buckets: APPROVAL_BUCKETS,
+      registers,
+    });
+    this.approvalsPending = new Gauge({
+      name: 'firebreak_approvals_pending',
+      help: 'Approvals waiting for a decision (database-wide, read at scrape time).',
+      registers,
+    });
+    this.deadLetters = new Gauge({
+      name: 'firebreak_dead_letters',
+      help: 'Webhook deliveries that could not be ingested and were not replayed (database-wide).',
+      registers,
+    });
+    this.activeIncidents = new Gauge({
+      name: 'firebreak_incidents_active',
+      help: 'Firing incidents, drills excluded (database-wide, read at scrape time).',
+      registers,
+    });
+    this.dbUp = new Gauge({
+      name: 'firebreak_db_up',
+      help: 'Whether the scrape-time database queries succeeded (1) or not (0).',
+      registers,
+    });
+    this.slackFailures = new Counter({
+      name: 'firebreak_slack_delivery_failures_total',
+      help: 'Slack deliveries that failed: attempt_failed (retried), rate_limited, abandoned (given up).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.activeRuns = new Gauge({
+      name: 'firebreak_engine_active_runs',
+      help: 'Runs executing in this process now.',
+      registers,
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

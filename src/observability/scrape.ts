@@ -1,0 +1,79 @@
+// What /metrics answers: the event-fed series plus the values read at scrape time (database gauges,
+// this process's active runs, Slack's delivery counts). Database gauges are database-wide, so every
+// process reports the same value: aggregate them with max(), not sum().
+
+import type { Logger } from '../core/logger.ts';
+import type { Queryable } from '../db/driver.ts';
+import type { FirebreakMetrics } from './metrics.ts';
+
+/** SlackCounters (src/integrations/slack/counters.ts), read through its snapshot. */
+export interface SlackDeliveryCounts {
+  snapshot(): { failedAttempts: number; rateLimited: number; abandoned: number };
+}
+
+export interface ScrapeSources {
+  driver: Queryable;
+  /** IncidentStore.counts(): firing incidents (drills excluded) and unreplayed dead letters. */
+  incidents: { counts(): Promise<{ activeIncidents: number; deadLetters: number }> };
+  engine: { readonly activeRuns: number };
+  logger: Logger;
+}
+
+const PENDING_APPROVALS = `select count(*)::int as pending from approvals where status = 'pending'`;
+
+export class MetricsScraper {
+  private slack: SlackDeliveryCounts | null = null;
+
+  constructor(
+    readonly metrics: FirebreakMetrics,
+    private readonly sources: ScrapeSources,
+  ) {}
+
+  /** Slack starts after the engine (it needs it), so its counters arrive later, when configured. */
+  watchSlack(counters: SlackDeliveryCounts): void {
+    this.slack = counters;
+  }
+
+  get contentType(): string {
+    return this.metrics.contentType;
+  }
+
+  async render(): Promise<string> {
+    await this.refresh();
+    return this.metrics.registry.metrics();
+  }
+
+  private async refresh(): Promise<void> {
+    const m = this.metrics;
+    m.activeRuns.set(this.sources.engine.activeRuns);
+    this.refreshSlack();
+    try {
+      const [counts, [row]] = await Promise.all([
+        this.sources.incidents.counts(),
+        this.sources.driver.query<{ pending: number }>(PENDING_APPROVALS),
+      ]);
+      m.approvalsPending.set(Number(row?.pending ?? 0));
+      m.activeIncidents.set(counts.activeIncidents);
+      m.deadLetters.set(counts.deadLetters);
+      m.dbUp.set(1);
+    } catch (err) {
+      // A stale gauge would look healthy: drop the values and say why (firebreak_db_up 0).
+      m.approvalsPending.reset();
+      m.activeIncidents.reset();
+      m.deadLetters.reset();
+      m.dbUp.set(0);
+      this.sources.logger.warn('metrics: database gauges unavailable', { error: (err as Error).message });
+    }
+  }
+
+  private refreshSlack(): void {
+    if (!this.slack) return;
+    const s = this.slack.snapshot();
+    const c = this.metrics.slackFailures;
+    // The integration keeps the totals; the counter mirrors them (they only ever grow).
+    c.reset();
+    c.inc({ reason: 'attempt_failed' }, s.failedAttempts);
+    c.inc({ reason: 'rate_limited' }, s.rateLimited);
+    c.inc({ reason: 'abandoned' }, s.abandoned);
+  }
+}
