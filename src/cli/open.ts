@@ -13,6 +13,8 @@ export async function openFirebreak(ctx: CommandContext, opts: { work: boolean }
     poolSize: config.FIREBREAK_DB_POOL,
     runbooksDir: config.RUNBOOKS_DIR,
     migrate: config.FIREBREAK_MIGRATE,
+    // Workers write step outputs and evidence too: the configured secrets are redacted there as in serve.
+    secrets: secretsOf(config),
     work: opts.work,
     logger: pinoLogger({ level: config.LOG_LEVEL, redact: redactor(secretsOf(config)).text }),
     engine: {
