@@ -2,7 +2,6 @@
 // PostgreSQL server, so the two engines' figures are comparable within one run.
 import { resolve } from 'node:path';
 import { DBOS } from '@dbos-inc/dbos-sdk';
-import postgres from 'postgres';
 import { databaseUrl, recreateDatabase } from '../support/pg.ts';
 import { measureEach, roundTo, summarize } from '../support/stats.ts';
 
