@@ -63,22 +63,8 @@ export async function attempt<T>(
       { wait: false },
     );
     ex.deps.events.emit('step.started', ex.stepRef(st));
-    const result = await invoke(
-      {
-        input: ex.run.input,
-        steps: ex.outputs(),
-        run: ex.info,
-        stepName: opts.stepName,
-        stepKey: st.key,
-        attempt: st.attempt,
-        idempotencyKey: ex.idempotencyKey(st.key),
-        clock: ex.deps.clock,
-        logger: ex.deps.logger,
-        runSignal: ex.abort.signal,
-        fetch: ex.deps.fetch,
-        timeoutMs: opts.timeoutMs,
-      },
-      (inv) => fn(withExtra(inv, opts.extra)),
+    const result = await invoke(ex.scope(opts.stepName, st, opts.timeoutMs), (inv) =>
+      fn(withExtra(inv, opts.extra)),
     );
     if ('value' in result)
       return { ok: true, value: result.value as Awaited<T>, evidence: result.evidence, startedAt };

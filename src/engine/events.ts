@@ -1,7 +1,8 @@
 // Typed lifecycle events of one engine process. Tests and `run --follow` wait on these instead of
 // sleeping; they describe what this process did, the journal is the durable record.
-import { EventEmitter } from 'node:events';
+
 import type { RunStatus, StepStatus } from '../core/status.ts';
+import { TypedEvents } from '../core/typed-events.ts';
 
 /** What every step event names: metrics and traces label by runbook and step kind. */
 export type StepRef = {
@@ -31,39 +32,8 @@ export interface EngineEventMap {
   'mitigation.reverted': { runId: string; step: string; status: 'reverted' | 'revert_failed' };
 }
 
-export class EngineEvents {
-  private readonly emitter = new EventEmitter();
-
+export class EngineEvents extends TypedEvents<EngineEventMap> {
   constructor() {
-    this.emitter.setMaxListeners(0);
-  }
-
-  emit<K extends keyof EngineEventMap>(name: K, payload: EngineEventMap[K]): void {
-    this.emitter.emit(name, payload);
-  }
-
-  on<K extends keyof EngineEventMap>(name: K, fn: (payload: EngineEventMap[K]) => void): () => void {
-    this.emitter.on(name, fn);
-    return () => this.emitter.off(name, fn);
-  }
-
-  /** Resolves with the first event for which `match` holds. */
-  waitFor<K extends keyof EngineEventMap>(
-    name: K,
-    match: (payload: EngineEventMap[K]) => boolean = () => true,
-    timeoutMs = 30_000,
-  ): Promise<EngineEventMap[K]> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${name}`));
-      }, timeoutMs);
-      const off = this.on(name, (p) => {
-        if (!match(p)) return;
-        clearTimeout(timer);
-        off();
-        resolve(p);
-      });
-    });
+    super('engine event');
   }
 }

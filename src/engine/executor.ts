@@ -24,7 +24,7 @@ import type { EventWrite, Lease, RunWrite, StepWrite, Store, Transition } from '
 import type { EngineEvents, StepRef } from './events.ts';
 import type { Notifier } from './notifier.ts';
 import type { LoadedRunbook } from './registry.ts';
-import type { FetchLike } from './step-context.ts';
+import type { FetchLike, InvocationScope } from './step-context.ts';
 
 export interface ExecutorConfig {
   /** Waits up to this long (retry backoff, short sleeps, verify delays) happen in memory under the lease. */
@@ -212,6 +212,24 @@ export class RunExecutor {
   markApplied(st: StepState): void {
     const known = [...this.states.values()].map((s) => s.applyOrder ?? 0);
     st.applyOrder = Math.max(0, ...known) + 1 + this.applyCounter++;
+  }
+
+  /** What a step function's context is built from, for one invocation of the step `st`. */
+  scope(stepName: string, st: StepState, timeoutMs: number | undefined): InvocationScope {
+    return {
+      input: this.run.input,
+      steps: this.outputs(),
+      run: this.info,
+      stepName,
+      stepKey: st.key,
+      attempt: st.attempt,
+      idempotencyKey: this.idempotencyKey(st.key),
+      clock: this.deps.clock,
+      logger: this.deps.logger,
+      runSignal: this.abort.signal,
+      fetch: this.deps.fetch,
+      timeoutMs,
+    };
   }
 
   idempotencyKey(stepKey: string): string {

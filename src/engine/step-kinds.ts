@@ -59,23 +59,7 @@ function phase(ex: RunExecutor, def: StepDef, name: 'run' | 'apply' | 'items') {
 /** `when` is evaluated once, on the step's first visit; false commits the step as skipped. */
 /** Calls a small function of the step (when, an approval summary) with the step's context, once. */
 function evaluate<T>(ex: RunExecutor, def: StepDef, st: StepState, fn: (ctx: Ctx) => T | Promise<T>) {
-  return invoke(
-    {
-      input: ex.run.input,
-      steps: ex.outputs(),
-      run: ex.info,
-      stepName: def.name,
-      stepKey: st.key,
-      attempt: st.attempt,
-      idempotencyKey: ex.idempotencyKey(st.key),
-      clock: ex.deps.clock,
-      logger: ex.deps.logger,
-      runSignal: ex.abort.signal,
-      fetch: ex.deps.fetch,
-      timeoutMs: timeoutFor(def),
-    },
-    (inv) => fn(inv.ctx),
-  );
+  return invoke(ex.scope(def.name, st, timeoutFor(def)), (inv) => fn(inv.ctx));
 }
 
 async function skippedByWhen(ex: RunExecutor, def: StepDef, st: StepState): Promise<boolean> {
