@@ -32,7 +32,12 @@ export const runCommand: Command = {
       ctx.io.err(`--input is not JSON: ${(err as Error).message}`);
       return 2;
     }
-    const fb = await openFirebreak(ctx, { work: true });
+    // The progress lines are the output here; engine info logs would interleave with them.
+    const quiet =
+      ctx.config.LOG_LEVEL === 'info'
+        ? { ...ctx, config: { ...ctx.config, LOG_LEVEL: 'warn' as const } }
+        : ctx;
+    const fb = await openFirebreak(quiet, { work: true });
     try {
       reportLoadFailures(fb, ctx);
       const { runId, created } = await fb.start(runbookId, input, {
