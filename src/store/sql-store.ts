@@ -127,7 +127,7 @@ export class SqlStore implements Store {
     if (rows.length === 0) return [];
     // One read of the checkpoints of every claimed run, not one per run: a takeover of many runs is fast.
     const stepRows = await this.driver.query(
-      `select * from steps where run_id in (select jsonb_array_elements_text($1::text::jsonb)::uuid)
+      `select * from steps where run_id = any(array(select jsonb_array_elements_text($1::text::jsonb)::uuid))
        order by started_at nulls last, step_key`,
       [JSON.stringify(rows.map((r) => String(r.id)))],
     );

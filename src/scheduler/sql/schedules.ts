@@ -19,7 +19,7 @@ WHERE s.cron <> EXCLUDED.cron OR s.timezone <> EXCLUDED.timezone OR s.mode <> EX
 // Only runbooks this replica loaded: a schedule of a runbook it does not know may belong to another one.
 export const REMOVE_SQL = `
 UPDATE gameday_schedules SET removed_at = $3, updated_at = $3
-WHERE removed_at IS NULL AND runbook_id IN (SELECT jsonb_array_elements_text($1::text::jsonb))
+WHERE removed_at IS NULL AND runbook_id = ANY(ARRAY(SELECT jsonb_array_elements_text($1::text::jsonb)))
   AND id NOT IN (SELECT jsonb_array_elements_text($2::text::jsonb))
 `;
 

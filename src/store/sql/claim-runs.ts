@@ -23,7 +23,7 @@ UPDATE runs SET lease_expires_at = $3
 WHERE id IN (
   -- Lock in id order, as the group commit does, so the two never deadlock.
   SELECT id FROM runs
-  WHERE lease_owner = $1 AND id IN (SELECT jsonb_array_elements_text($2::text::jsonb)::uuid)
+  WHERE lease_owner = $1 AND id = ANY(ARRAY(SELECT jsonb_array_elements_text($2::text::jsonb)::uuid))
   ORDER BY id
   FOR UPDATE
 )

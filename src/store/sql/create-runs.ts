@@ -30,5 +30,5 @@ SELECT ins.id::text AS id, (SELECT count(*) FROM wake) AS notified FROM ins
 /** Reads back the runs that an idempotency key already named. $1: jsonb array of keys. */
 export const runsByIdempotencyKeySql = `
 SELECT id::text AS id, idempotency_key FROM runs
-WHERE idempotency_key IN (SELECT jsonb_array_elements_text($1::text::jsonb))
+WHERE idempotency_key = ANY(ARRAY(SELECT jsonb_array_elements_text($1::text::jsonb)))
 `;
