@@ -17,6 +17,14 @@ const duration = z.string().refine((v) => {
   }
 }, 'must be a duration such as 30s, 10m, 1h');
 
+/** `a, b,c` → ['a', 'b', 'c']: empty entries dropped. */
+const commaList = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
 const secret = z.string().min(8, 'must be at least 8 characters');
 
 export const roles = ['viewer', 'operator', 'approver', 'admin'] as const;
@@ -89,15 +97,7 @@ export const configSchema = z.object({
   /** Header carrying the unix timestamp when Grafana's signature covers "<ts>:<body>". */
   GRAFANA_TIMESTAMP_HEADER: z.string().min(1).optional(),
   /** Comma-separated: several during a secret rotation. */
-  PAGERDUTY_WEBHOOK_SECRETS: z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .optional(),
+  PAGERDUTY_WEBHOOK_SECRETS: commaList.optional(),
   DATADOG_TOKEN: secret.optional(),
   GENERIC_TOKEN: secret.optional(),
   /** `group=member|member;…`: who belongs to the approver groups that policies name. */
@@ -138,15 +138,7 @@ export const configSchema = z.object({
   /** Channel id for drill incidents (game days); default the incident channel. */
   SLACK_DRILL_CHANNEL: z.string().min(1).optional(),
   /** Comma-separated Slack user ids or approver group names that may `/firebreak run|pause|resume`. */
-  SLACK_OPERATORS: z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .optional(),
+  SLACK_OPERATORS: commaList.optional(),
   /** Outgoing Slack messages: attempts before one is given up, and the first retry delay (doubling). */
   SLACK_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
   SLACK_RETRY_INITIAL_DELAY: duration.default('1s'),
