@@ -1,8 +1,10 @@
 // The scheduler's reads and writes. Every write that settles something (a due time, an inject, a
 // detection, a rollback, a scorecard) is conditional on the row still being unsettled, so replicas doing
 // the same follow-up at once leave exactly one result.
+
 import { createHash, randomUUID } from 'node:crypto';
 import type { Row, SqlDriver } from '../db/driver.ts';
+import type { RunCandidate } from '../incidents/route.ts';
 import type { ApprovalRecord, RunRecord, StepRecord } from '../store/records.ts';
 import { toApproval, toRun, toStep } from '../store/rows.ts';
 import { type FireRecord, type ScheduleRecord, toFire, toSchedule } from './fire-rows.ts';
@@ -45,17 +47,7 @@ export interface FirePayload {
     inject: boolean;
     detect_within_ms: number | null;
     incident: { id: string; title: string; labels: Record<string, string>; group_key: string };
-    run: {
-      id: string;
-      runbook_id: string;
-      runbook_version: string;
-      plan: unknown;
-      input: unknown;
-      dry_run: boolean;
-      idempotency_key: string;
-      concurrency_key: string | null;
-      requested_by: string;
-    };
+    run: RunCandidate & { requested_by: string };
   } | null;
 }
 
