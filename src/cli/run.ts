@@ -58,18 +58,22 @@ export const runCommand: Command = {
   },
 };
 
-/** Prints the journal of the run as it grows, until the run is final. */
-async function follow(fb: Firebreak, runId: string, io: Io) {
+/**
+ * Prints the journal of the run as it grows, until the run is final. The status is read before the
+ * events: a run seen final has committed its last event, so an empty read after it means the journal
+ * is drained. (Read the other way round, a run that finishes between the two reads loses its lines.)
+ */
+export async function follow(fb: Pick<Firebreak, 'store' | 'engine'>, runId: string, io: Io) {
   let after = 0;
   const started = Date.now();
   for (;;) {
+    const run = await fb.store.getRun(runId);
     const events = await fb.store.listEvents({ runId, afterSeq: after });
     for (const e of events) {
       after = e.seq;
       const line = describe(e);
       if (line) io.out(line);
     }
-    const run = await fb.store.getRun(runId);
     if (run && isTerminalRun(run.status) && events.length === 0) {
       io.out(`run ${runId} ${run.status} in ${Date.now() - started} ms`);
       if (run.error) io.out(`  error: ${run.error.message}`);
