@@ -7,6 +7,7 @@ import { coalescedNotify } from '../db/coalesced-notify.ts';
 import type { SqlDriver } from '../db/driver.ts';
 import { sources } from '../ingest/sources/index.ts';
 import { WAKE_CHANNEL } from '../store/sql-store.ts';
+import { IngestBatcher } from './ingest-batch.ts';
 import type { Redactor } from './redact.ts';
 import type { Router } from './route.ts';
 
@@ -26,8 +27,6 @@ export interface IngestDeps {
   redactor: Redactor;
 }
 
-const INGEST_SQL = 'SELECT incident_id, outcome, run_ids FROM firebreak_ingest($1::text::jsonb, $2)';
-
 export type Accepted = Extract<IngestResult, { kind: 'accepted' }>;
 
 export class Ingestor {
@@ -36,8 +35,12 @@ export class Ingestor {
   /** Wakes the workers once the runs are committed (drizzle/0007: not inside the ingest transaction). */
   private readonly wake: () => void;
 
+  /** Deliveries that arrive together share a transaction and its WAL flush. */
+  private readonly batcher: IngestBatcher;
+
   constructor(private readonly deps: IngestDeps) {
     this.wake = coalescedNotify(deps.driver, WAKE_CHANNEL, 'run');
+    this.batcher = new IngestBatcher(deps.driver);
   }
 
   /** Called after each committed notification (Slack posts the incident message from here). */
@@ -70,7 +73,7 @@ export class Ingestor {
     headers: Headers,
     keep: boolean,
   ): Promise<IngestResult> {
-    const { driver, router, clock, flapMs } = this.deps;
+    const { router, clock, flapMs } = this.deps;
     const candidateId = randomUUID();
     const { runs, problems } = router.route(batch, candidateId);
     const payload = {
@@ -97,27 +100,24 @@ export class Ingestor {
       })),
       runs,
     };
-    const now = clock.now();
-    const params = [this.deps.redactor.json(payload), now];
-    const [row] = await driver.query(INGEST_SQL, params).catch((err: unknown) => {
-      // Two copies of one delivery at once: the loser's transaction rolled back whole on the delivery id;
-      // run again, it finds the winner's delivery and is a duplicate (not a 5xx the sender would retry).
-      if (isDuplicateDelivery(err)) return driver.query(INGEST_SQL, params);
-      throw err;
-    });
-    const outcome = String(row!.outcome);
+    const row = await this.batcher.ingest(
+      this.deps.redactor.json(payload),
+      `${batch.source}\u0000${batch.groupKey}`,
+      clock.now(),
+    );
+    const outcome = String(row.outcome);
     if (outcome === 'unknown_group') {
       const reason = `resolved notification for unknown alert group ${batch.groupKey}`;
       return keep ? this.deadLetter(batch.source, reason, rawBody, headers) : { kind: 'unroutable', reason };
     }
-    const incidentId = String(row!.incident_id);
+    const incidentId = String(row.incident_id);
     if (outcome === 'opened' && problems.length > 0)
       await this.recordInputProblems(incidentId, problems, rawBody, batch, headers);
     const accepted: Accepted = {
       kind: 'accepted',
       incidentId,
       outcome: outcome as IngestOutcome,
-      runIds: ((row!.run_ids as string[] | null) ?? []).map(String),
+      runIds: ((row.run_ids as string[] | null) ?? []).map(String),
     };
     if (accepted.runIds.length > 0) this.wake();
     for (const l of this.listeners) l(accepted);
@@ -162,11 +162,6 @@ export class Ingestor {
     );
     return { kind: 'dead_letter', deadLetterId: id, reason };
   }
-}
-
-function isDuplicateDelivery(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown };
-  return e.code === '23505' && String(e.message).includes('notifications_delivery_uq');
 }
 
 function earliestStart(batch: AlertBatch): string | null {
