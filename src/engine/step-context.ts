@@ -1,5 +1,6 @@
 // Builds what a step function receives, and runs one invocation under its timeout and abort signal.
 import { createHash, randomUUID } from 'node:crypto';
+import { raceAbort } from '../core/abort.ts';
 import type { Clock } from '../core/clock.ts';
 import { StepTimeoutError, ValidationError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -87,18 +88,12 @@ export async function invoke<T>(
   const signal = AbortSignal.any([scope.runSignal, timeout.signal]);
   const inv = buildContext(scope, signal);
   let timer: NodeJS.Timeout | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
-  // It may reject after the race is over (the run is cancelled later); that is not an error.
-  aborted.catch(() => {});
   if (scope.timeoutMs !== undefined) {
     const ms = scope.timeoutMs;
     timer = setTimeout(() => timeout.abort(new StepTimeoutError(scope.stepName, ms)), ms);
   }
   try {
-    const value = await Promise.race([Promise.resolve().then(() => fn(inv)), aborted]);
+    const value = await raceAbort(signal, () => fn(inv));
     return { value, evidence: inv.evidence };
   } catch (error) {
     return { error, evidence: inv.evidence };

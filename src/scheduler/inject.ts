@@ -1,5 +1,6 @@
 // Calling a game day's inject: once, by the replica that fired the drill, bounded by a timeout. A hung
 // inject must not hold the drill: its late result is dropped and the drill scores the inject as failed.
+import { raceAbort } from '../core/abort.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { GameDay, GameDayInjectContext } from '../dsl/types.ts';
@@ -30,14 +31,8 @@ export async function callInject(
       fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([signal, init.signal]) : signal }),
     log: (message, data) => logger.info(message, data),
   };
-  const aborted = new Promise<never>((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
-  // The timeout may fire after the inject returned: nobody waits for it then.
-  aborted.catch(() => {});
   try {
-    const value = await Promise.race([Promise.resolve().then(() => gameDay.inject!(ctx)), aborted]);
+    const value = await raceAbort(signal, () => gameDay.inject!(ctx));
     return { status: 'injected', at, error: null, result: smallJson(value) };
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
