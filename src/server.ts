@@ -6,7 +6,7 @@ import type { Hono } from 'hono';
 import { createApp } from './api/app.ts';
 import { webhookAuth } from './api/webhooks.ts';
 import { Approvals } from './approvals/service.ts';
-import { type Config, groupsOf, secretsOf } from './config/config.ts';
+import { type Config, firebreakOptionsOf, groupsOf } from './config/config.ts';
 import type { Clock } from './core/clock.ts';
 import { parseDuration } from './core/duration.ts';
 import type { Logger } from './core/logger.ts';
@@ -52,31 +52,19 @@ export interface ServerOptions {
 }
 
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<Server> {
-  const secrets = secretsOf(config);
-  const redact = redactor(secrets);
+  const options = firebreakOptionsOf(config);
+  const redact = redactor(options.secrets);
   const logger = opts.logger ?? pinoLogger({ level: config.LOG_LEVEL, redact: redact.text });
   const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
   const slackConfig = slackSettings(config);
   const wiring = slackConfig ? slackWiring(slackConfig, { logger, redact }) : null;
   const fb = await createFirebreak({
-    databaseUrl: config.DATABASE_URL,
-    dataDir: config.FIREBREAK_DATA_DIR,
-    poolSize: config.FIREBREAK_DB_POOL,
-    runbooksDir: config.RUNBOOKS_DIR,
-    migrate: config.FIREBREAK_MIGRATE,
+    ...options,
     logger,
-    secrets,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.runbooks ? { runbooks: opts.runbooks } : {}),
     // With Slack configured, what the engine says goes to Slack (through its outbox).
     ...(wiring ? { notifier: wiring.notifier } : opts.notifier ? { notifier: opts.notifier } : {}),
-    engine: {
-      ...(config.FIREBREAK_WORKER_ID ? { workerId: config.FIREBREAK_WORKER_ID } : {}),
-      maxConcurrentRuns: config.FIREBREAK_MAX_CONCURRENT_RUNS,
-      leaseMs: config.FIREBREAK_LEASE_MS,
-      heartbeatMs: Math.max(100, Math.floor(config.FIREBREAK_LEASE_MS / 3)),
-      pollIntervalMs: config.FIREBREAK_POLL_MS,
-    },
   });
   const incidents = new IncidentStore(fb.store.driver);
   // Subscribed before the engine's first claim round trip returns: no run event goes unseen.

@@ -1,29 +1,16 @@
 // Opens firebreak the way every command does: the configured database and runbooks folder.
-import { secretsOf } from '../config/config.ts';
+import { firebreakOptionsOf } from '../config/config.ts';
 import { createFirebreak, type Firebreak } from '../firebreak.ts';
 import { redactor } from '../incidents/redact.ts';
 import { pinoLogger } from '../observability/pino-logger.ts';
 import type { CommandContext } from './io.ts';
 
 export async function openFirebreak(ctx: CommandContext, opts: { work: boolean }): Promise<Firebreak> {
-  const { config } = ctx;
+  const options = firebreakOptionsOf(ctx.config);
   return createFirebreak({
-    databaseUrl: config.DATABASE_URL,
-    dataDir: config.FIREBREAK_DATA_DIR,
-    poolSize: config.FIREBREAK_DB_POOL,
-    runbooksDir: config.RUNBOOKS_DIR,
-    migrate: config.FIREBREAK_MIGRATE,
-    // Workers write step outputs and evidence too: the configured secrets are redacted there as in serve.
-    secrets: secretsOf(config),
+    ...options,
     work: opts.work,
-    logger: pinoLogger({ level: config.LOG_LEVEL, redact: redactor(secretsOf(config)).text }),
-    engine: {
-      ...(config.FIREBREAK_WORKER_ID ? { workerId: config.FIREBREAK_WORKER_ID } : {}),
-      maxConcurrentRuns: config.FIREBREAK_MAX_CONCURRENT_RUNS,
-      leaseMs: config.FIREBREAK_LEASE_MS,
-      heartbeatMs: Math.max(100, Math.floor(config.FIREBREAK_LEASE_MS / 3)),
-      pollIntervalMs: config.FIREBREAK_POLL_MS,
-    },
+    logger: pinoLogger({ level: ctx.config.LOG_LEVEL, redact: redactor(options.secrets).text }),
   });
 }
 

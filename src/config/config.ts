@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.ts';
 import { ValidationError } from '../core/errors.ts';
+import type { FirebreakOptions } from '../firebreak.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -173,6 +174,26 @@ function slackProblems(c: Config): { path: string[]; message: string }[] {
   if (!c.SLACK_BOT_TOKEN) return [];
   const missing = (['SLACK_SIGNING_SECRET', 'SLACK_INCIDENT_CHANNEL'] as const).filter((k) => !c[k]);
   return missing.map((k) => ({ path: [k], message: 'required when SLACK_BOT_TOKEN is set' }));
+}
+
+/** What `serve` and every CLI command open firebreak with: database, runbooks folder, secrets, engine. */
+export function firebreakOptionsOf(config: Config) {
+  return {
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.FIREBREAK_DATA_DIR,
+    poolSize: config.FIREBREAK_DB_POOL,
+    runbooksDir: config.RUNBOOKS_DIR,
+    migrate: config.FIREBREAK_MIGRATE,
+    // Workers write step outputs and evidence too: the configured secrets are redacted there as in serve.
+    secrets: secretsOf(config),
+    engine: {
+      ...(config.FIREBREAK_WORKER_ID ? { workerId: config.FIREBREAK_WORKER_ID } : {}),
+      maxConcurrentRuns: config.FIREBREAK_MAX_CONCURRENT_RUNS,
+      leaseMs: config.FIREBREAK_LEASE_MS,
+      heartbeatMs: Math.max(100, Math.floor(config.FIREBREAK_LEASE_MS / 3)),
+      pollIntervalMs: config.FIREBREAK_POLL_MS,
+    },
+  } satisfies FirebreakOptions;
 }
 
 /** Every configured secret value, so it can be redacted wherever it would otherwise be written. */

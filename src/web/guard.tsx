@@ -48,10 +48,17 @@ export function secure(c: Context): void {
 export async function render(
   deps: GuardDeps,
   c: Context,
-  opts: { title: string; caller: Caller | null; status?: ContentfulStatusCode; flash?: string | null },
+  opts: {
+    title: string;
+    caller: Caller | null;
+    status?: ContentfulStatusCode;
+    flash?: string | null;
+    /** The kill switch as the page already read it (the banner shows it); read here otherwise. */
+    paused?: boolean;
+  },
   body: Child,
 ): Promise<Response> {
-  const paused = await deps.fb.engine.isPaused().catch(() => false);
+  const paused = opts.paused ?? (await deps.fb.engine.isPaused().catch(() => false));
   const page = (
     <Layout title={opts.title} shell={{ caller: opts.caller, paused, flash: opts.flash ?? null }}>
       {body}

@@ -91,7 +91,7 @@ export function mountWeb(app: Hono, deps: WebDeps): void {
       return render(
         deps,
         c,
-        { title: 'Incidents', caller, flash },
+        { title: 'Incidents', caller, flash, paused },
         <IncidentsPage incidents={incidents} filter={filter} now={now} paused={paused} can={can} />,
       );
     }),
@@ -118,8 +118,8 @@ export function mountWeb(app: Hono, deps: WebDeps): void {
       const run = await deps.fb.store.getRun(c.req.param('id')!);
       if (!run) throw new NotFoundError('run', c.req.param('id')!);
       if (run.incidentId) return c.redirect(`/incidents/${run.incidentId}#run-${run.id}`, 303);
-      const data = await runData(deps.fb, run);
       const events = await deps.fb.store.listEvents({ runId: run.id });
+      const data = await runData(deps.fb, run, events);
       const flash = flashOf(c.req.query('done'));
       return render(
         deps,
