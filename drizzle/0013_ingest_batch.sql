@@ -4,7 +4,8 @@
 -- row (its sender gets a 5xx and retries) and rolls back alone. Two copies of one delivery at once:
 -- the later one hits the delivery's unique index, and run again it finds the first and is a duplicate.
 -- Items come sorted by (source, group_key), so batches from several servers take incident locks in one
--- order and do not deadlock. `ord` is the item's position in p.
+-- order and do not deadlock. `ord` is the item's position in p. (It reads no table itself; the
+-- enable_seqscan setting of firebreak_ingest, drizzle/0012, applies to each nested call.)
 CREATE OR REPLACE FUNCTION firebreak_ingest_batch(p jsonb, p_now timestamptz)
 RETURNS TABLE (ord int, incident_id uuid, outcome text, run_ids uuid[], error_code text, error_message text) AS $$
 #variable_conflict use_column
@@ -43,5 +44,3 @@ BEGIN
   END LOOP;
 END;
 $$ LANGUAGE plpgsql;
---> statement-breakpoint
-ALTER FUNCTION firebreak_ingest_batch(jsonb, timestamptz) SET enable_seqscan = off;

@@ -2,7 +2,6 @@
 // (drizzle/0013), one transaction, one WAL flush, instead of one of each per delivery. Each delivery
 // still succeeds or fails on its own (a subtransaction per item), and waits for the commit before its
 // sender is answered, so a 202 still means "on disk".
-import { FirebreakError } from '../core/errors.ts';
 import type { Row, SqlDriver } from '../db/driver.ts';
 import { GroupCommit, type Pending } from '../store/group-commit.ts';
 
@@ -26,10 +25,17 @@ interface Item {
   error?: unknown;
 }
 
-/** A delivery the batch function refused, with the SQLSTATE PostgreSQL gave (the sender gets a 5xx). */
-export class IngestItemError extends FirebreakError {
+/**
+ * A delivery the batch function refused, with the SQLSTATE PostgreSQL gave. Like the database error
+ * the single-delivery path throws, it is not a FirebreakError: the sender gets a plain 500 ("internal
+ * error"), never PostgreSQL's message text.
+ */
+export class IngestItemError extends Error {
+  readonly details: { sqlState: string };
   constructor(sqlState: string, message: string) {
-    super('ingest_failed', message, { details: { sqlState } });
+    super(message);
+    this.name = 'IngestItemError';
+    this.details = { sqlState };
   }
 }
 
