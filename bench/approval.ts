@@ -6,12 +6,13 @@ import { performance } from 'node:perf_hooks';
 import { parseConfig } from '../src/config/config.ts';
 import { runbook, z } from '../src/index.ts';
 import { startServer } from '../src/server.ts';
-import { envInt } from './peers/dbos-engine.ts';
+import { until } from '../test/support/until.ts';
 import { runDbosWakeBench } from './peers/dbos-wake.ts';
+import { benchServerUrl, envInt } from './support/env.ts';
 import { databaseUrl, recreateDatabase } from './support/pg.ts';
 import { roundTo, summarize } from './support/stats.ts';
 
-const serverUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const serverUrl = benchServerUrl;
 const count = envInt('BENCH_WAKE_COUNT', 1000);
 const rssRuns = envInt('BENCH_RSS_RUNS', 10_000);
 const DATABASE = 'firebreak_bench_approval';
@@ -31,13 +32,9 @@ const ungated = runbook({ id: 'bench-pass', title: 'A step, no gate', input: z.o
   .diagnostic('first', async () => ({ ok: true }))
   .diagnostic('next', async () => ({ ok: true }));
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Polls `check` every 100 ms until it holds (the shared `until` wants a value, not a boolean). */
+const untilTrue = (check: () => Promise<boolean>, timeoutMs = 120_000) =>
+  until(async () => ((await check()) ? true : null), timeoutMs, 100);
 
 async function main() {
   await recreateDatabase(serverUrl, DATABASE);
@@ -60,13 +57,13 @@ async function main() {
     // Wake latency: park `count` runs at their gates, then decide them one at a time through the API.
     const runIds: string[] = [];
     for (let i = 0; i < count; i++) runIds.push((await server.fb.start('bench-gate', { i })).runId);
-    await until('runs parked at gates', () => pending(count));
+    await untilTrue(() => pending(count));
     const approvals = await store.listApprovals({ status: 'pending' });
     const latencies: number[] = [];
     for (const a of approvals) {
       const res = await fetch(`${server.url}/api/approvals/${a.id}/approve`, { method: 'POST', body: '{}' });
       if (res.status !== 200) throw new Error(`approve answered ${res.status}: ${await res.text()}`);
-      await until('the next step to start', async () => stepStartedAt.has(a.runId), 10_000);
+      await untilTrue(async () => stepStartedAt.has(a.runId), 10_000);
       latencies.push(stepStartedAt.get(a.runId)! - committedAt.get(a.runId)!);
     }
     const wake = summarize(latencies);
@@ -91,7 +88,7 @@ async function main() {
     const mb = (n: number) => roundTo(n / 1024 / 1024, 1);
     const cold = sample();
     await burst('bench-gate');
-    await until('runs parked at gates', () => pending(rssRuns));
+    await untilTrue(() => pending(rssRuns));
     const parked = sample();
     const rssGrowthMb = mb(parked.rss - cold.rss);
     const heapGrowthMb = mb(parked.heapUsed - cold.heapUsed);
@@ -104,7 +101,7 @@ async function main() {
       return row!.n >= rssRuns;
     };
     await burst('bench-pass');
-    await until('the runs without a gate to finish', finished);
+    await untilTrue(finished);
     const finishedHeapMb = mb(sample().heapUsed - parked.heapUsed);
     return { wake, rssGrowthMb, heapGrowthMb, finishedHeapMb, active: server.fb.engine.activeRuns };
   } finally {

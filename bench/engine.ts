@@ -3,11 +3,12 @@
 // Env: BENCH_PG_URL (server, no database), BENCH_RUNS (4000), BENCH_CONCURRENCY (64),
 // BENCH_LATENCY_RUNS (300), BENCH_SKIP_DBOS=1 to measure firebreak alone.
 import { createFirebreak, runbook, z } from '../src/index.ts';
-import { envInt, runDbosEngineBench } from './peers/dbos-engine.ts';
+import { runDbosEngineBench } from './peers/dbos-engine.ts';
+import { benchServerUrl, envInt } from './support/env.ts';
 import { databaseUrl, recreateDatabase } from './support/pg.ts';
 import { measureEach, roundTo, summarize } from './support/stats.ts';
 
-const serverUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const serverUrl = benchServerUrl;
 const runs = envInt('BENCH_RUNS', 4000);
 const concurrency = envInt('BENCH_CONCURRENCY', 64);
 const latencyRuns = envInt('BENCH_LATENCY_RUNS', 300);

@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { envInt } from './peers/dbos-engine.ts';
 import { alertmanagerBody, shuffled } from './support/alertmanager-bodies.ts';
+import { benchServerUrl, envInt } from './support/env.ts';
 import { backendPids, checkIngest, type IngestCheck, ingestFunctionTime } from './support/ingest-check.ts';
 import type { LoadReport } from './support/ingest-load.ts';
 import { databaseUrl, recreateDatabase } from './support/pg.ts';
@@ -26,7 +26,7 @@ import { cpuPressureS, machineBusyS, minus, type SchedTime, schedOf } from './su
 import { startServeChild } from './support/serve-child.ts';
 import { roundTo, summarize } from './support/stats.ts';
 
-const serverUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const serverUrl = benchServerUrl;
 const groups = envInt('BENCH_INGEST_GROUPS', 5000);
 const repeats = envInt('BENCH_INGEST_REPEATS', 3);
 const alertsPerBody = envInt('BENCH_INGEST_ALERTS', 10);

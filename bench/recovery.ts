@@ -14,11 +14,11 @@ import {
 } from '../test/support/side-effects.ts';
 import { until } from '../test/support/until.ts';
 import { WorkerChild, type WorkerLine } from '../test/support/worker-child.ts';
-import { envInt } from './peers/dbos-engine.ts';
+import { benchServerUrl, envInt } from './support/env.ts';
 import { databaseUrl, recreateDatabase } from './support/pg.ts';
 import { roundTo } from './support/stats.ts';
 
-const serverUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const serverUrl = benchServerUrl;
 const runs = envInt('BENCH_RECOVERY_RUNS', 100);
 const DATABASE = 'firebreak_bench_recovery';
 const timings = { leaseMs: 2_000, heartbeatMs: 500, pollMs: 250 };

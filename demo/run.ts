@@ -6,6 +6,7 @@ import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/config.ts';
+import { isTerminalRun, type RunStatus } from '../src/core/status.ts';
 import { startServer } from '../src/server.ts';
 import { startCheckout } from './checkout-service.ts';
 
@@ -114,10 +115,8 @@ try {
   }
 
   const run = await until(async () => {
-    const view = await api<{ run: { status: string } }>('GET', `/api/runs/${fired.runIds[0]}`);
-    return ['succeeded', 'failed', 'compensated', 'cancelled', 'revert_failed'].includes(view.run.status)
-      ? view.run
-      : null;
+    const view = await api<{ run: { status: RunStatus } }>('GET', `/api/runs/${fired.runIds[0]}`);
+    return isTerminalRun(view.run.status) ? view.run : null;
   }, 'the run to finish');
   say(
     `run ${run.status}: checkout is on ${checkout.state().current.image}, 5xx ratio ${(checkout.state().current.errorRatio * 100).toFixed(1)}%`,

@@ -2,6 +2,7 @@
 // PostgreSQL server, so the two engines' figures are comparable within one run.
 import { resolve } from 'node:path';
 import { DBOS } from '@dbos-inc/dbos-sdk';
+import { benchServerUrl, envInt } from '../support/env.ts';
 import { databaseUrl, recreateDatabase } from '../support/pg.ts';
 import { measureEach, roundTo, summarize } from '../support/stats.ts';
 
@@ -113,15 +114,6 @@ function poolSizeOf(opts: { poolSize?: number }): { poolSize?: number } {
   return opts.poolSize === undefined ? {} : { poolSize: opts.poolSize };
 }
 
-export function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0)
-    throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
-}
-
 export function isDirectRun(moduleFilename: string): boolean {
   const entry = process.argv[1];
   return entry !== undefined && resolve(entry) === moduleFilename;
@@ -130,7 +122,7 @@ export function isDirectRun(moduleFilename: string): boolean {
 async function main(): Promise<void> {
   const poolSize = process.env.BENCH_POOL_SIZE ? envInt('BENCH_POOL_SIZE', 10) : undefined;
   const figures = await runDbosEngineBench({
-    serverUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432',
+    serverUrl: benchServerUrl,
     runs: envInt('BENCH_RUNS', 4000),
     concurrency: envInt('BENCH_CONCURRENCY', 64),
     latencyRuns: envInt('BENCH_LATENCY_RUNS', 300),

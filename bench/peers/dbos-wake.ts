@@ -3,9 +3,10 @@
 import { performance } from 'node:perf_hooks';
 import { DBOS, type WorkflowHandle } from '@dbos-inc/dbos-sdk';
 import postgres from 'postgres';
+import { benchServerUrl, envInt } from '../support/env.ts';
 import { databaseUrl } from '../support/pg.ts';
 import { measureEach, roundTo, summarize } from '../support/stats.ts';
-import { envInt, isDirectRun, launchDbos } from './dbos-engine.ts';
+import { isDirectRun, launchDbos } from './dbos-engine.ts';
 
 export interface DbosWakeFigures {
   p50: number;
@@ -126,7 +127,7 @@ function sleep(ms: number): Promise<void> {
 async function main(): Promise<void> {
   const poolSize = process.env.BENCH_POOL_SIZE ? envInt('BENCH_POOL_SIZE', 10) : undefined;
   const figures = await runDbosWakeBench({
-    serverUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432',
+    serverUrl: benchServerUrl,
     count: envInt('BENCH_WAKE_COUNT', 1000),
     ...(poolSize === undefined ? {} : { poolSize }),
   });

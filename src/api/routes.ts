@@ -44,7 +44,7 @@ export function mountApi(app: Hono, deps: ApiDeps): void {
     const [alerts, timeline, evidence, runs] = await Promise.all([
       incidents.alerts(incident.id),
       incidents.timeline(incident.id),
-      incidents.evidence(incident.id),
+      fb.store.listEvidence({ incidentId: incident.id }),
       fb.store.listRuns({ incidentId: incident.id }),
     ]);
     return c.json({ incident, alerts, runs, timeline, evidence });

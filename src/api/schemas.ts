@@ -34,5 +34,3 @@ export const incidentsQuery = z.object({
 export const errorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), issues: z.array(z.unknown()).optional() }),
 });
-
-export const idParam = z.object({ id: z.string() });

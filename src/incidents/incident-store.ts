@@ -1,7 +1,7 @@
 // Reads of incidents, their alerts and timeline, and dead letters. Same SQL on PostgreSQL and PGlite.
 import type { Row, SqlDriver } from '../db/driver.ts';
-import type { EventRecord, EvidenceRecord } from '../store/records.ts';
-import { toEvent, toEvidence } from '../store/rows.ts';
+import type { EventRecord } from '../store/records.ts';
+import { toEvent } from '../store/rows.ts';
 
 export interface IncidentRecord {
   id: string;
@@ -122,14 +122,6 @@ export class IncidentStore {
       incidentId,
     ]);
     return rows.map(toEvent);
-  }
-
-  async evidence(incidentId: string): Promise<EvidenceRecord[]> {
-    const rows = await this.driver.query(
-      'select * from evidence where incident_id = $1 order by created_at, id',
-      [incidentId],
-    );
-    return rows.map(toEvidence);
   }
 
   async deadLetters(limit = 100): Promise<DeadLetterRecord[]> {

@@ -40,7 +40,7 @@ export class Postmortems {
     const [alerts, timeline, evidence, runs] = await Promise.all([
       incidents.alerts(incidentId),
       incidents.timeline(incidentId),
-      incidents.evidence(incidentId),
+      store.listEvidence({ incidentId }),
       store.listRuns({ incidentId, limit: 1000 }),
     ]);
     const facts: RunFacts[] = [];

@@ -47,7 +47,7 @@ export async function incidentData(deps: DataDeps, id: string): Promise<Incident
   const [alerts, timeline, evidence, runs] = await Promise.all([
     incidents.alerts(id),
     incidents.timeline(id),
-    incidents.evidence(id),
+    fb.store.listEvidence({ incidentId: id }),
     fb.store.listRuns({ incidentId: id }),
   ]);
   const [runViews, postmortem] = await Promise.all([

@@ -181,7 +181,7 @@ describe('drills', () => {
     const incident = await incidents.get(incidentId);
     expect(incident).toMatchObject({ drill: true, source: 'gameday', status: 'resolved' });
     expect(await incidents.list({ drill: false })).toEqual([]);
-    const evidence = await incidents.evidence(incidentId);
+    const evidence = await fb.store.listEvidence({ incidentId });
     expect(evidence).toHaveLength(1);
     expect(evidence[0]).toMatchObject({
       kind: 'table',
@@ -287,7 +287,7 @@ describe('drills', () => {
       fireId,
       result: { broke: 'checkout-db' },
     });
-    const evidence = await new IncidentStore(fb.store.driver).evidence(incidentId);
+    const evidence = await fb.store.listEvidence({ incidentId });
     expect(evidence.map((e) => e.title)).toEqual(['Game day scorecard: checkout:silent (FAILED)']);
   });
 

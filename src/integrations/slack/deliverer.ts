@@ -4,7 +4,7 @@
 import { webApi } from '@slack/bolt';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
-import { type RetryPolicy, retryDelayMs } from '../../core/retry.ts';
+import { decideRetry, type RetryPolicy } from '../../core/retry.ts';
 import type { Store } from '../../store/store.ts';
 import type { SlackCounters } from './counters.ts';
 import { approvalStateMessage } from './messages.ts';
@@ -194,9 +194,10 @@ export class SlackDeliverer {
       await outbox.timeline(row, 'slack.delivery_failed', { ...base, retryAt: at.toISOString() });
       return this.wakeIn(f.rateLimitMs);
     }
-    if (!f.retryable || attempt >= retry.maxAttempts) return this.giveUp(row, f.message);
+    const decision = decideRetry(retry, attempt, { nonRetryable: !f.retryable });
+    if (!decision.retry) return this.giveUp(row, f.message);
     counters.failedAttempts++;
-    const delay = retryDelayMs(retry, attempt + 1);
+    const delay = decision.delayMs;
     const at = new Date(this.now() + delay);
     logger.warn('slack delivery failed; will retry', { ...base, retryInMs: delay });
     await outbox.retryAt(row.id, at, f.message, true);
