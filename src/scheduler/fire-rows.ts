@@ -3,6 +3,7 @@
 
 import type { RunStatus } from '../core/status.ts';
 import type { Row } from '../db/driver.ts';
+import { date, str } from '../store/rows.ts';
 import type { FireSettings } from './game-days.ts';
 import type { InjectOutcome, Scorecard } from './scorecard.ts';
 
@@ -44,9 +45,6 @@ export interface FireRecord {
   /** The status of the drill's run, when the query joined it. */
   runStatus: RunStatus | null;
 }
-
-const date = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(String(v)));
-const str = (v: unknown): string | null => (v == null ? null : String(v));
 
 export function toSchedule(r: Row): ScheduleRecord {
   return {

@@ -115,6 +115,9 @@ async function autoApprove(deps: FollowUpDeps, fire: FireRecord): Promise<void> 
 async function score(deps: FollowUpDeps, fire: FireRecord): Promise<void> {
   const now = deps.clock.now();
   if (!detectionSettled(fire, now)) return;
+  // The pass read the run's status with the fire: a run still going is not worth the whole snapshot
+  // (every second, on every replica). One that ends during this pass is scored on the next.
+  if (fire.runStatus !== null && !isTerminalRun(fire.runStatus)) return;
   const snapshot = await deps.store.drillSnapshot(fire.runId!);
   if (!snapshot || !isTerminalRun(snapshot.run.status)) return;
   const { run, steps, approvals } = snapshot;

@@ -10,9 +10,10 @@ import type {
   StepRecord,
 } from './records.ts';
 
-const date = (v: unknown): Date | null => (v == null ? null : v instanceof Date ? v : new Date(String(v)));
+export const date = (v: unknown): Date | null =>
+  v == null ? null : v instanceof Date ? v : new Date(String(v));
 const num = (v: unknown): number | null => (v == null ? null : Number(v));
-const str = (v: unknown): string | null => (v == null ? null : String(v));
+export const str = (v: unknown): string | null => (v == null ? null : String(v));
 
 export function toRun(r: Row): RunRecord {
   return {

@@ -132,7 +132,11 @@ export class SqlStore implements Store {
       [JSON.stringify(rows.map((r) => String(r.id)))],
     );
     const byRun = new Map<string, StepRecord[]>();
-    for (const step of stepRows.map(toStep)) byRun.set(step.runId, [...(byRun.get(step.runId) ?? []), step]);
+    for (const step of stepRows.map(toStep)) {
+      const list = byRun.get(step.runId);
+      if (list) list.push(step);
+      else byRun.set(step.runId, [step]);
+    }
     return rows.map((r) => ({
       run: toRun(r),
       previousOwner: r.prev_owner == null ? null : String(r.prev_owner),

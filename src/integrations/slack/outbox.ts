@@ -4,6 +4,7 @@
 import type { Clock } from '../../core/clock.ts';
 import type { Queryable, Row } from '../../db/driver.ts';
 import type { Redactor } from '../../incidents/redact.ts';
+import { str } from '../../store/rows.ts';
 
 export type OutboxKind = 'post' | 'ephemeral' | 'update' | 'approval_refresh';
 
@@ -188,18 +189,17 @@ export class SlackOutbox {
 }
 
 function toRow(r: Row): OutboxRow {
-  const s = (v: unknown) => (v == null ? null : String(v));
   return {
     id: Number(r.id),
     kind: r.kind as OutboxKind,
-    key: s(r.key),
-    thread: s(r.thread),
-    replyTo: s(r.reply_to),
-    target: s(r.target),
-    channel: s(r.channel),
+    key: str(r.key),
+    thread: str(r.thread),
+    replyTo: str(r.reply_to),
+    target: str(r.target),
+    channel: str(r.channel),
     body: r.body as SlackBody,
-    runId: s(r.run_id),
-    incidentId: s(r.incident_id),
+    runId: str(r.run_id),
+    incidentId: str(r.incident_id),
     attempts: Number(r.attempts),
   };
 }
