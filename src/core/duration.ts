@@ -22,3 +22,13 @@ export function parseDuration(value: Duration): number {
   }
   return total;
 }
+
+/** Why `value` is not a duration, or null when it is one (load-time checks report it with their own label). */
+export function durationError(value: unknown): string | null {
+  try {
+    parseDuration(value as string | number);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}

@@ -1,5 +1,5 @@
 // Load-time checks of a runbook definition, reported with reasons instead of failing at run time.
-import { parseDuration } from '../core/duration.ts';
+import { durationError } from '../core/duration.ts';
 import { graphProblems } from '../core/graph.ts';
 import { gameDayProblems } from '../scheduler/game-day-problems.ts';
 import { triggerProblems } from '../triggers/match.ts';
@@ -43,10 +43,6 @@ export function runbookProblems(rb: AnyRunbook): string[] {
 
 function durationProblems(step: string, value: unknown, field: string, required = false): string[] {
   if (value === undefined) return required ? [`step "${step}" needs ${field}`] : [];
-  try {
-    parseDuration(value as string | number);
-    return [];
-  } catch (err) {
-    return [`step "${step}" ${field}: ${(err as Error).message}`];
-  }
+  const error = durationError(value);
+  return error ? [`step "${step}" ${field}: ${error}`] : [];
 }

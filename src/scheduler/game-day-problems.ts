@@ -1,6 +1,6 @@
 // Load-time checks of a runbook's game days, so a drill that could never start is reported with the
 // runbook file instead of failing at 10:00 on a Wednesday.
-import { parseDuration } from '../core/duration.ts';
+import { durationError } from '../core/duration.ts';
 import type { AnyRunbook } from '../dsl/runbook.ts';
 import type { GameDay } from '../dsl/types.ts';
 import { triggerProblems } from '../triggers/match.ts';
@@ -63,10 +63,6 @@ function targetProblems(g: GameDay): string[] {
 
 function durationProblem(field: string, value: unknown, required = false): string[] {
   if (value === undefined) return required ? [`${field} is required`] : [];
-  try {
-    parseDuration(value as string | number);
-    return [];
-  } catch (err) {
-    return [`${field}: ${(err as Error).message}`];
-  }
+  const error = durationError(value);
+  return error ? [`${field}: ${error}`] : [];
 }
