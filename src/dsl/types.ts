@@ -184,6 +184,11 @@ export interface RunbookOptions<Schema extends z.ZodType> {
   gameDays?: readonly GameDay[];
   /** Default retry policy for this runbook's steps. */
   retry?: Partial<RetryPolicy>;
+  /**
+   * When a resolved incident re-fires within FLAP_WINDOW it reopens, and each matching runbook runs
+   * again, unless its last run for that incident ended less than `cooldown` ago (or is still going).
+   */
+  cooldown?: Duration;
   /** Slack: post this runbook's runs (progress, approvals) to this channel id, in a thread of their own. */
   slack?: { channel?: string };
   postmortem?: (ctx: {
