@@ -1,7 +1,7 @@
 // The JSON API under /api. Reads need `read`; starting, cancelling and retrying runs and replaying dead
 // letters need `operate`. Approval decisions are mounted by the approvals module.
 import type { Hono } from 'hono';
-import { mermaid } from '../cli/runbooks.ts';
+import { mermaid } from '../cli/validate.ts';
 import type { Config } from '../config/config.ts';
 import { NotFoundError } from '../core/errors.ts';
 import { type RunFailure, runFailure } from '../core/failure.ts';

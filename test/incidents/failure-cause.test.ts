@@ -53,6 +53,8 @@ test('a run that failed on a refused connection names the step and the refused a
     String(c.args.text ?? '').includes('`recentDeploy` failed'),
   );
   expect(String(stepLine.args.text)).toContain(refused);
-  const last = await slack.waitFor('chat.postMessage', (c) => String(c.args.text ?? '').includes('run failed'));
+  const last = await slack.waitFor('chat.postMessage', (c) =>
+    String(c.args.text ?? '').includes('run failed'),
+  );
   expect(String(last.args.text)).toContain(`run failed: step recentDeploy: ${refused} (fetch failed)`);
 });

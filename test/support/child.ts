@@ -108,3 +108,28 @@ export async function runCli(args: string[], env: Record<string, string | undefi
   const { code } = await child.exited;
   return { code, stdout: child.stdout, stderr: child.stderr };
 }
+
+export interface ServeProcess extends AsyncDisposable {
+  child: Child;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** `firebreak serve` on a random loopback port, resolved once it prints where it listens. */
+export async function startServe(env: Record<string, string | undefined>): Promise<ServeProcess> {
+  const child = Child.spawn(
+    [BIN, 'serve'],
+    cleanEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', FIREBREAK_POLL_MS: '100', ...env }),
+  );
+  let url: string;
+  try {
+    url = (await child.waitFor(/firebreak listening on (http:\/\/\S+)/, 60_000))[1]!;
+  } catch (err) {
+    await child.kill();
+    throw err;
+  }
+  const stop = async () => {
+    await child.kill('SIGTERM');
+  };
+  return { child, url, stop, [Symbol.asyncDispose]: stop };
+}
