@@ -97,7 +97,8 @@ export async function lockDataDir(dir: string, command = defaultLockCommand()): 
       await pause(20);
       continue;
     }
-    if (seen.holder && !isStale(seen.holder, seen.mtimeMs)) throw new DataDirLockedError(root, seen.holder);
+    if (seen.holder && !isStale(seen.holder, seen.mtimeMs, root))
+      throw new DataDirLockedError(root, seen.holder);
     if (await takeOver(path, seen.raw)) tookOverFrom = seen.holder;
   }
   throw new DataDirLockedError(root, null);
@@ -107,7 +108,7 @@ export async function lockDataDir(dir: string, command = defaultLockCommand()): 
 export function readLockHolder(dir: string): { holder: LockHolder; stale: boolean } | null {
   const seen = readLock(join(resolve(dir), LOCK_FILE));
   if (seen === 'gone' || seen === 'young' || !seen.holder) return null;
-  return { holder: seen.holder, stale: isStale(seen.holder, seen.mtimeMs) };
+  return { holder: seen.holder, stale: isStale(seen.holder, seen.mtimeMs, resolve(dir)) };
 }
 
 function tryCreate(path: string, me: LockHolder): boolean {
@@ -155,9 +156,10 @@ function parseHolder(raw: string): LockHolder | null {
   return null;
 }
 
-function isStale(h: LockHolder, mtimeMs: number): boolean {
+function isStale(h: LockHolder, mtimeMs: number, root: string): boolean {
   if (h.host !== hostname()) return Date.now() - mtimeMs > OTHER_HOST_STALE_MS;
-  if (h.pid === process.pid) return true;
+  // Our own pid: ours if this process holds the directory, else left by an earlier life of the pid.
+  if (h.pid === process.pid) return !heldHere.has(root);
   try {
     process.kill(h.pid, 0);
   } catch (err) {
