@@ -1,5 +1,5 @@
 // The smallest useful runbook: two diagnostics that fan out, one that joins them, and a note.
-// `npx firebreak run hello --follow` runs it right after `npm install`.
+// With `npm start` running, `npx firebreak run hello --follow` runs it (`--local` runs it without a server).
 import { runbook, z } from 'firebreak';
 
 export const hello = runbook({

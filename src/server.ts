@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Hono } from 'hono';
 import { createApp } from './api/app.ts';
+import { LOOPBACK_NOTE } from './api/operations.ts';
 import { webhookAuth } from './api/webhooks.ts';
 import { Approvals } from './approvals/service.ts';
 import { type Config, firebreakOptionsOf, groupsOf } from './config/config.ts';
@@ -140,7 +141,10 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   for (const [source, check] of Object.entries(webhookAuth(config))) {
     if (!check) print(`  webhook ${source}: no secret configured, accepting loopback requests only`);
   }
-  if (!config.API_TOKENS?.length) print('  API: no API_TOKENS configured, answering loopback requests only');
+  if (!config.API_TOKENS?.length) {
+    print('  API: no API_TOKENS configured, answering loopback requests only');
+    print(`  API: ${LOOPBACK_NOTE}`);
+  }
   if (slackConfig) {
     print(`  Slack: incidents to ${slackConfig.channels.incident} through ${slackConfig.apiUrl}`);
     if (slackConfig.operators.length === 0)

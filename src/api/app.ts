@@ -17,6 +17,7 @@ import { mountApprovals } from './approvals.ts';
 import { HttpError, onError } from './errors.ts';
 import { mountGameDays } from './gamedays.ts';
 import { openApiDocument } from './openapi.ts';
+import { mountOperations } from './operations.ts';
 import { mountPostmortems } from './postmortem.ts';
 import { mountApi } from './routes.ts';
 import { mountWebhooks } from './webhooks.ts';
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps): Hono {
   mountApprovals(app, deps);
   mountPostmortems(app, { ...deps, driver: deps.fb.store.driver });
   if (deps.gamedays) mountGameDays(app, { config: deps.config, gamedays: deps.gamedays });
+  mountOperations(app, deps);
   const slack = deps.slack;
   if (slack) {
     // Signed by Slack, not by an API token: the receiver checks the signature over the raw body.

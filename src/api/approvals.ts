@@ -33,7 +33,7 @@ extraOps([
   {
     method: 'post',
     path: '/api/approvals/{id}/reject',
-    summary: 'Reject a gate (reason required)',
+    summary: 'Reject a gate; a missing reason answers 422 reason_required',
     body: decisionBody,
     ok: 200,
   },
@@ -58,6 +58,9 @@ export function mountApprovals(
   for (const decision of ['approve', 'reject'] as const) {
     app.post(`/api/approvals/:id/${decision}`, approve, async (c) => {
       const body = await jsonBody(c, decisionBody);
+      // A missing field, not a question of who may decide: 422 before the policy is asked.
+      if (decision === 'reject' && !body.reason?.trim())
+        throw new HttpError(422, 'reason_required', 'a rejection needs a reason: send {"reason": "…"}');
       const caller = callerOf(c);
       const outcome = await deps.approvals.decide(c.req.param('id'), {
         decider: {
@@ -69,7 +72,8 @@ export function mountApprovals(
         decision,
         reason: body.reason ?? null,
       });
-      if (outcome.outcome === 'refused') throw new HttpError(403, 'forbidden', outcome.reason);
+      // The gate's policy said no (not an approver, four eyes); `forbidden` is a token's role saying no.
+      if (outcome.outcome === 'refused') throw new HttpError(403, 'decision_refused', outcome.reason);
       if (outcome.outcome === 'already_decided') {
         throw new HttpError(409, 'conflict', `approval ${c.req.param('id')} is ${describe(outcome)}`);
       }

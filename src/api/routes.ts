@@ -1,14 +1,16 @@
 // The JSON API under /api. Reads need `read`; starting, cancelling and retrying runs and replaying dead
 // letters need `operate`. Approval decisions are mounted by the approvals module.
 import type { Hono } from 'hono';
-import { mermaid } from '../cli/runbooks.ts';
+import { mermaid } from '../cli/validate.ts';
 import type { Config } from '../config/config.ts';
 import { NotFoundError } from '../core/errors.ts';
+import { type RunFailure, runFailure } from '../core/failure.ts';
 import type { RunStatus } from '../core/status.ts';
 import type { Firebreak } from '../firebreak.ts';
 import type { IncidentStore } from '../incidents/incident-store.ts';
 import type { Ingestor } from '../incidents/ingest.ts';
 import { replayDeadLetter } from '../incidents/replay.ts';
+import type { RunRecord } from '../store/records.ts';
 import { callerOf, requireCaller } from './auth.ts';
 import { HttpError } from './errors.ts';
 import { cancelRunBody, incidentsQuery, runsQuery, startRunBody } from './schemas.ts';
@@ -47,7 +49,7 @@ export function mountApi(app: Hono, deps: ApiDeps): void {
       fb.store.listEvidence({ incidentId: incident.id }),
       fb.store.listRuns({ incidentId: incident.id }),
     ]);
-    return c.json({ incident, alerts, runs, timeline, evidence });
+    return c.json({ incident, alerts, runs: runs.map(withFailure), timeline, evidence });
   });
 
   app.get('/api/runs', read, async (c) => {
@@ -58,13 +60,13 @@ export function mountApi(app: Hono, deps: ApiDeps): void {
       ...(q.incident ? { incidentId: q.incident } : {}),
       limit: q.limit,
     });
-    return c.json({ runs });
+    return c.json({ runs: runs.map(withFailure) });
   });
 
   app.get('/api/runs/:id', read, async (c) => {
     const view = await fb.view(c.req.param('id'));
     if (!view) throw new NotFoundError('run', c.req.param('id'));
-    return c.json(view);
+    return c.json({ ...view, run: withFailure(view.run) });
   });
 
   app.post('/api/runs', operate, async (c) => {
@@ -138,6 +140,11 @@ export function mountApi(app: Hono, deps: ApiDeps): void {
     const result = await replayDeadLetter(deps, id, () => fb.engine.clock.now());
     return c.json({ deadLetterId: id, result });
   });
+}
+
+/** A run as the API shows it: with `failure`, why it did not succeed (the failing step, the innermost cause). */
+function withFailure(run: RunRecord): RunRecord & { failure: RunFailure | null } {
+  return { ...run, failure: runFailure(run.error) };
 }
 
 function describeTrigger(t: Record<string, unknown>): Record<string, string> {

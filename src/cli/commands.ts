@@ -1,31 +1,38 @@
-// The command table. Each command lives in its own file; this is the index `firebreak --help` prints.
-import { approveCommand, rejectCommand } from './decide.ts';
+// The command table: `firebreak help`, `firebreak <command> --help` and shell completion are built from
+// it. Each command lives in its own file and loads what it needs when it runs, so a command that only
+// talks to the server starts without the engine, the database drivers or the server code.
+import { approvalsCommand, approveCommand, rejectCommand } from './decide.ts';
+import { doctorCommand } from './doctor.ts';
 import { gamedayCommand } from './gameday.ts';
-import { cancelCommand, deadLettersCommand, incidentsCommand } from './inspect.ts';
+import { cancelCommand, incidentsCommand, retryCommand, runsCommand } from './inspect.ts';
 import type { Command } from './io.ts';
 import { migrateCommand } from './migrate.ts';
+import { deadLettersCommand, pauseCommand, resumeCommand } from './operate.ts';
 import { postmortemCommand } from './postmortem.ts';
 import { runCommand } from './run.ts';
 import { runbooksCommand } from './runbooks.ts';
 import { serveCommand } from './serve.ts';
+import { shellCommands } from './shell.ts';
 import { workerCommand } from './worker.ts';
 
 export const commands: Record<string, Command> = {
-  serve: serveCommand,
-  worker: workerCommand,
-  migrate: migrateCommand,
   run: runCommand,
-  runbooks: runbooksCommand,
+  runs: runsCommand,
   incidents: incidentsCommand,
+  approvals: approvalsCommand,
   approve: approveCommand,
   reject: rejectCommand,
   cancel: cancelCommand,
+  retry: retryCommand,
+  postmortem: postmortemCommand,
   gameday: gamedayCommand,
   'dead-letters': deadLettersCommand,
-  postmortem: postmortemCommand,
+  pause: pauseCommand,
+  resume: resumeCommand,
+  runbooks: runbooksCommand,
+  serve: serveCommand,
+  worker: workerCommand,
+  migrate: migrateCommand,
+  doctor: doctorCommand,
+  ...shellCommands,
 };
-
-export function usage(): string {
-  const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(58)} ${c.summary}`);
-  return `usage: firebreak <command>\n\n${lines.join('\n')}\n\nConfiguration comes from the environment (DATABASE_URL, RUNBOOKS_DIR, …); see README.md.`;
-}

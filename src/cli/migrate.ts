@@ -1,10 +1,18 @@
-import { connect } from '../db/driver.ts';
+// `firebreak migrate`: applies the migrations and exits (serve and worker also apply them at start).
+import { parse } from './args.ts';
 import type { Command } from './io.ts';
 
-export const migrateCommand: Command = {
+const options = {} as const;
+
+export const migrateCommand = {
   summary: 'apply database migrations and exit',
   usage: 'migrate',
-  async run(_args, { config, io }) {
+  group: 'process',
+  options,
+  examples: ['DATABASE_URL=postgres://… firebreak migrate'],
+  async run(args, { config, io }) {
+    parse(this, args, 0);
+    const { connect } = await import('../db/driver.ts');
     const driver = await connect({
       databaseUrl: config.DATABASE_URL,
       dataDir: config.FIREBREAK_DATA_DIR,
@@ -16,4 +24,4 @@ export const migrateCommand: Command = {
     );
     return 0;
   },
-};
+} satisfies Command & { options: typeof options };

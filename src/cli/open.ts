@@ -17,16 +17,3 @@ export async function openFirebreak(ctx: CommandContext, opts: { work: boolean }
 export function reportLoadFailures(fb: Firebreak, ctx: CommandContext): void {
   for (const f of fb.loadReport.failed) ctx.io.err(`runbook file ${f.path} not loaded: ${f.reason}`);
 }
-
-/** Resolves on SIGINT or SIGTERM. */
-export function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (s: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(s);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}

@@ -1,46 +1,34 @@
-// `firebreak postmortem <incident-id> [--json] [--regenerate [--force]]`.
-import { parseArgs } from 'node:util';
-import { IncidentStore } from '../incidents/incident-store.ts';
-import { Postmortems } from '../incidents/postmortems.ts';
-import type { Command } from './io.ts';
-import { openFirebreak } from './open.ts';
+// `firebreak postmortem <incident-id> [--json] [--regenerate [--force]]`: the draft as the server builds it.
+import { JSON_FLAG, LOCAL_FLAG, parse, required } from './args.ts';
+import { withApi } from './connect.ts';
+import { type Command, EXIT, UsageError } from './io.ts';
+import { printJson } from './print.ts';
 
-export const postmortemCommand: Command = {
+const options = {
+  regenerate: { type: 'boolean', description: 'build the draft again from the journal and store it' },
+  force: { type: 'boolean', description: 'with --regenerate: also replace a saved human edit' },
+  ...JSON_FLAG,
+  ...LOCAL_FLAG,
+} as const;
+
+export const postmortemCommand = {
   summary: 'print the postmortem of an incident (Markdown, or --json); --regenerate stores a new draft',
   usage: 'postmortem <incident-id> [--json] [--regenerate [--force]]',
+  group: 'server',
+  options,
+  examples: ['firebreak postmortem 0b7c6f3e-… > postmortem.md', 'firebreak postmortem 0b7c6f3e-… --json'],
   async run(args, ctx) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        regenerate: { type: 'boolean', default: false },
-        force: { type: 'boolean', default: false },
-      },
+    const { values, positionals } = parse(this, args, 1);
+    const id = encodeURIComponent(required(positionals, 0, 'the incident id'));
+    if (values.force && !values.regenerate) throw new UsageError('--force only goes with --regenerate');
+    return withApi(ctx, { local: values.local }, async ({ api }) => {
+      if (values.regenerate) {
+        await api.post(`/api/incidents/${id}/postmortem/regenerate?force=${values.force}`);
+      }
+      if (values.json)
+        printJson(ctx.io, await api.get(`/api/incidents/${id}/postmortem`, { format: 'json' }));
+      else ctx.io.out((await api.text(`/api/incidents/${id}/postmortem`)).trimEnd());
+      return EXIT.ok;
     });
-    const id = positionals[0];
-    if (!id) {
-      ctx.io.err(`usage: firebreak ${this.usage}`);
-      return 2;
-    }
-    const fb = await openFirebreak(ctx, { work: false });
-    try {
-      const postmortems = new Postmortems({
-        incidents: new IncidentStore(fb.store.driver),
-        store: fb.store,
-        registry: fb.registry,
-        driver: fb.store.driver,
-        clock: fb.engine.clock,
-      });
-      const view = values.regenerate
-        ? await postmortems.regenerate(id, { force: values.force })
-        : await postmortems.get(id);
-      ctx.io.out(
-        values.json ? JSON.stringify({ ...view.draft, edited: view.edited }, null, 2) : view.markdown,
-      );
-      return 0;
-    } finally {
-      await fb.close();
-    }
   },
-};
+} satisfies Command & { options: typeof options };

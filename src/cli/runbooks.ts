@@ -1,59 +1,66 @@
-// `firebreak runbooks list|validate|graph <id>`.
-import { layers } from '../core/graph.ts';
-import type { LoadedRunbook } from '../engine/registry.ts';
-import { loadRunbooks } from '../runbooks/loader.ts';
-import type { Command } from './io.ts';
+// `firebreak runbooks list | validate | graph <id>`. `list` asks the server which runbooks it loaded (and
+// which files it could not); `validate` and `graph` read the files in RUNBOOKS_DIR here, before a deploy.
+import { JSON_FLAG, LOCAL_FLAG, parse, required } from './args.ts';
+import { withApi } from './connect.ts';
+import { type Command, EXIT, UsageError } from './io.ts';
+import { printJson, table } from './print.ts';
 
-export const runbooksCommand: Command = {
-  summary: 'list, validate (exit 1 on a bad file) or draw (Mermaid) runbooks',
-  usage: 'runbooks list | validate | graph <id>',
-  async run(args, { config, io }) {
-    const [sub, id] = args;
-    const report = await loadRunbooks(config.RUNBOOKS_DIR);
-    if (sub === 'list') {
-      for (const rb of report.loaded) {
-        const o = rb.runbook.options;
-        io.out(`${rb.id.padEnd(28)} ${rb.version}  ${String(rb.steps.length).padStart(2)} steps  ${o.title}`);
-      }
-      for (const f of report.failed) io.err(`not loaded: ${f.path}: ${f.reason}`);
-      return 0;
-    }
-    if (sub === 'validate') {
-      for (const rb of report.loaded) io.out(`ok      ${rb.id} (${rb.source})`);
-      for (const f of report.failed) io.out(`invalid ${f.path}: ${f.reason}`);
-      io.out(`${report.loaded.length} valid, ${report.failed.length} invalid`);
-      return report.failed.length === 0 ? 0 : 1;
-    }
-    if (sub === 'graph' && id) {
-      const rb = report.loaded.find((r) => r.id === id);
-      if (!rb) {
-        io.err(`no runbook "${id}" in ${config.RUNBOOKS_DIR}`);
-        return 1;
-      }
-      io.out(mermaid(rb));
-      return 0;
-    }
-    io.err(`usage: firebreak ${this.usage}`);
-    return 2;
+interface WireRunbook {
+  id: string;
+  title: string;
+  version: string;
+  steps: unknown[];
+}
+
+const options = {
+  'skip-typecheck': {
+    type: 'boolean',
+    description: 'validate: only the graph checks, no TypeScript compiler',
   },
-};
+  ...JSON_FLAG,
+  ...LOCAL_FLAG,
+} as const;
 
-const SHAPE: Record<string, [string, string]> = {
-  diagnostic: ['[', ']'],
-  mitigation: ['[[', ']]'],
-  approval: ['{{', '}}'],
-  sleep: ['([', '])'],
-  notify: ['>', ']'],
-  forEach: ['[/', '/]'],
-};
+export const runbooksCommand = {
+  summary: 'list the runbooks the server loaded; validate (graph + types) or draw the files here',
+  usage: 'runbooks list | runbooks validate [--skip-typecheck] | runbooks graph <id>',
+  group: 'authoring',
+  subcommands: ['list', 'validate', 'graph'],
+  options,
+  examples: [
+    'firebreak runbooks validate          # exit 1 on a bad file or a type error',
+    'firebreak runbooks graph high-error-rate > graph.mmd',
+    'firebreak runbooks list --json',
+  ],
+  async run(args, ctx) {
+    const { values, positionals } = parse(this, args, 2);
+    const [sub] = positionals;
+    if (sub === 'list') return list(ctx, values);
+    if (sub === 'validate') {
+      const { validateRunbooks } = await import('./validate.ts');
+      return validateRunbooks(ctx, { json: values.json, typecheck: !values['skip-typecheck'] });
+    }
+    if (sub === 'graph') {
+      const id = required(positionals, 1, 'the runbook id');
+      const { graphOf } = await import('./validate.ts');
+      return graphOf(ctx, id);
+    }
+    throw new UsageError(sub ? `unknown action "${sub}"` : 'say list, validate or graph <id>');
+  },
+} satisfies Command & { options: typeof options };
 
-export function mermaid(rb: LoadedRunbook): string {
-  const depth = layers(rb.steps);
-  const lines = ['flowchart TD'];
-  for (const s of [...rb.steps].sort((a, b) => (depth.get(a.name) ?? 0) - (depth.get(b.name) ?? 0))) {
-    const [open, close] = SHAPE[s.kind] ?? ['[', ']'];
-    lines.push(`  ${s.name}${open}"${s.name}<br/><small>${s.kind}</small>"${close}`);
-  }
-  for (const s of rb.steps) for (const n of s.needs) lines.push(`  ${n} --> ${s.name}`);
-  return lines.join('\n');
+async function list(ctx: Parameters<Command['run']>[1], values: { json: boolean; local: boolean }) {
+  return withApi(ctx, { local: values.local }, async ({ api }) => {
+    const out = await api.get<{ runbooks: WireRunbook[]; failed: { path: string; reason: string }[] }>(
+      '/api/runbooks',
+    );
+    if (values.json) printJson(ctx.io, out);
+    else {
+      const rows = out.runbooks.map((rb) => [rb.id, rb.version, `${rb.steps.length} steps`, rb.title]);
+      for (const line of table(rows)) ctx.io.out(line);
+      for (const f of out.failed) ctx.io.err(`not loaded: ${f.path}: ${f.reason}`);
+    }
+    // A file the server could not load is a runbook that will not run: say so in the exit code.
+    return out.failed.length === 0 ? EXIT.ok : EXIT.failed;
+  });
 }

@@ -1,13 +1,28 @@
-import { IncidentStore } from '../incidents/incident-store.ts';
-import { serveMetrics } from '../observability/metrics-server.ts';
-import { startObservability } from '../observability/observability.ts';
+import { parse } from './args.ts';
 import type { Command } from './io.ts';
-import { openFirebreak, reportLoadFailures, untilSignal } from './open.ts';
+import { untilSignal } from './signals.ts';
 
-export const workerCommand: Command = {
+const options = {} as const;
+
+export const workerCommand = {
   summary: 'claim and execute runs until SIGTERM (run several on one PostgreSQL to scale out)',
   usage: 'worker',
-  async run(_args, ctx) {
+  group: 'process',
+  options,
+  examples: ['DATABASE_URL=postgres://… FIREBREAK_METRICS_PORT=9464 firebreak worker'],
+  async run(args, ctx) {
+    parse(this, args, 0);
+    const [
+      { IncidentStore },
+      { serveMetrics },
+      { startObservability },
+      { openFirebreak, reportLoadFailures },
+    ] = await Promise.all([
+      import('../incidents/incident-store.ts'),
+      import('../observability/metrics-server.ts'),
+      import('../observability/observability.ts'),
+      import('./open.ts'),
+    ]);
     const fb = await openFirebreak(ctx, { work: true });
     const observability = startObservability({
       config: ctx.config,
@@ -38,4 +53,4 @@ export const workerCommand: Command = {
     await observability.close();
     return 0;
   },
-};
+} satisfies Command & { options: typeof options };

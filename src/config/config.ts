@@ -155,6 +155,12 @@ export const configSchema = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).default('firebreak'),
   /** true turns tracing off even with an endpoint configured. */
   OTEL_SDK_DISABLED: bool.default(false),
+
+  // ---- the CLI as a client of a running server (issue 10) ----
+  /** The server the CLI talks to. */
+  FIREBREAK_URL: z.url().default('http://127.0.0.1:8080'),
+  /** Sent by the CLI as `Authorization: Bearer …`: one of the server's API_TOKENS; it acts as its identity. */
+  FIREBREAK_TOKEN: z.string().min(1).optional(),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -210,6 +216,7 @@ export function secretsOf(config: Config): string[] {
     ...(config.API_TOKENS ?? []).map((t) => t.token),
     config.METRICS_TOKEN,
     ...Object.values(config.OTEL_EXPORTER_OTLP_HEADERS ?? {}),
+    config.FIREBREAK_TOKEN,
   ].filter((s): s is string => Boolean(s));
 }
 

@@ -1,5 +1,6 @@
 // One error tree for the domain. Retryability is data on the error, not a subclass check scattered
 // through the engine: a step author throws NonRetryableError (or sets `nonRetryable`) to stop retries.
+import { messageOf } from './failure.ts';
 
 export interface FirebreakErrorOptions {
   cause?: unknown;
@@ -80,6 +81,8 @@ export interface SerializedError {
   nonRetryable: boolean;
   details?: Record<string, unknown>;
   cause?: SerializedError;
+  /** On a run's error: the step whose failure ended the run. */
+  step?: string;
 }
 
 export function serializeError(err: unknown, depth = 0): SerializedError {
@@ -98,7 +101,7 @@ export function serializeError(err: unknown, depth = 0): SerializedError {
     return {
       name: err.name,
       code: err.name === 'AbortError' ? 'aborted' : 'error',
-      message: err.message,
+      message: messageOf(err),
       nonRetryable,
       ...(err.cause !== undefined && depth < 3 ? { cause: serializeError(err.cause, depth + 1) } : {}),
     };

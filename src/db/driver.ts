@@ -8,6 +8,8 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { lockDataDir } from './data-dir-lock.ts';
+import { durablePglite } from './durable-pglite.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -138,8 +140,17 @@ async function connectPostgres(url: string, max: number): Promise<MigratingDrive
 }
 
 async function connectPglite(dataDir: string): Promise<MigratingDriver> {
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const pg = await PGlite.create(dataDir);
+  const inMemory = dataDir.startsWith('memory://');
+  if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  // Taken before PGlite touches a file, held until close: one process per directory (data-dir-lock.ts).
+  const lock = inMemory ? null : await lockDataDir(dataDir);
+  let pg: PGlite;
+  try {
+    pg = inMemory ? await PGlite.create(dataDir) : await PGlite.create(durablePglite(dataDir));
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   return {
     kind: 'pglite',
     async query<T extends Row>(text: string, params: readonly unknown[] = []) {
@@ -176,7 +187,11 @@ async function connectPglite(dataDir: string): Promise<MigratingDriver> {
       await migratePglite(drizzlePglite(pg), { migrationsFolder });
     },
     async close() {
-      await pg.close();
+      try {
+        await pg.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

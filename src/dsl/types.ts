@@ -52,7 +52,11 @@ export interface CommonStepOptions<I, S> {
   timeout?: Duration;
 }
 
-export interface ApprovalPolicy {
+/**
+ * Who may decide a gate and how. The same on an approval step and on a mitigation's `approval`; `I` and
+ * `S` type the step context the summary is built from.
+ */
+export interface ApprovalPolicy<I = unknown, S = Outputs> {
   approvers?: readonly string[];
   groups?: readonly string[];
   /** Approvals needed. Default 1. */
@@ -61,6 +65,8 @@ export interface ApprovalPolicy {
   onTimeout?: 'reject' | 'approve' | { escalate: string; extend: Duration };
   /** Who may decide, beyond approvers: API roles (approver, admin). */
   roles?: readonly string[];
+  /** Shown to approvers (Slack, the web page, the CLI): a string, or built from the run's input and steps. */
+  summary?: string | ((ctx: StepContext<I, S>) => string);
 }
 
 export interface VerifyOptions<I, S, A> {
@@ -72,7 +78,8 @@ export interface VerifyOptions<I, S, A> {
 }
 
 export interface MitigationOptions<I, S, A> extends CommonStepOptions<I, S> {
-  approval?: ApprovalPolicy;
+  /** A gate that opens right before `apply`: the same policy as an approval step. */
+  approval?: ApprovalPolicy<I, S>;
   apply: (ctx: StepContext<I, S>) => Awaitable<A>;
   revert: (ctx: StepContext<I, S> & { applied: A }) => Awaitable<unknown>;
   verify?: VerifyOptions<I, S, A>;
@@ -82,10 +89,7 @@ export interface MitigationOptions<I, S, A> extends CommonStepOptions<I, S> {
   revertRetry?: Partial<RetryPolicy>;
 }
 
-export interface ApprovalStepOptions<I, S> extends CommonStepOptions<I, S>, ApprovalPolicy {
-  /** Shown to approvers. */
-  summary?: string | ((ctx: StepContext<I, S>) => string);
-}
+export interface ApprovalStepOptions<I, S> extends CommonStepOptions<I, S>, ApprovalPolicy<I, S> {}
 
 export interface SleepOptions<I, S> extends CommonStepOptions<I, S> {
   duration: Duration;
@@ -180,6 +184,11 @@ export interface RunbookOptions<Schema extends z.ZodType> {
   gameDays?: readonly GameDay[];
   /** Default retry policy for this runbook's steps. */
   retry?: Partial<RetryPolicy>;
+  /**
+   * When a resolved incident re-fires within FLAP_WINDOW it reopens, and each matching runbook runs
+   * again, unless its last run for that incident ended less than `cooldown` ago (or is still going).
+   */
+  cooldown?: Duration;
   /** Slack: post this runbook's runs (progress, approvals) to this channel id, in a thread of their own. */
   slack?: { channel?: string };
   postmortem?: (ctx: {

@@ -35,6 +35,10 @@ export function runbookProblems(rb: AnyRunbook): string[] {
         problems.push(`forEach "${s.name}" concurrency must be ≥ 1`);
     }
   }
+  if (o.cooldown !== undefined) {
+    const error = durationError(o.cooldown);
+    if (error) problems.push(`cooldown: ${error}`);
+  }
   const limit = o.concurrency?.limit;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
     problems.push('concurrency.limit must be ≥ 1');

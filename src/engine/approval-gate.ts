@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseDuration } from '../core/duration.ts';
 import type { SerializedError } from '../core/errors.ts';
+import { describeSerialized } from '../core/failure.ts';
 import type { ApprovalPolicy } from '../dsl/types.ts';
 import type { ApprovalRecord } from '../store/records.ts';
 import type { RunExecutor, StepOutcome, StepState } from './executor.ts';
@@ -148,7 +149,7 @@ async function settleRefusal(ex: RunExecutor, st: StepState, approval: ApprovalR
       }),
     ],
   });
-  ex.stepFinished(st, error.message);
+  ex.stepFinished(st, describeSerialized(error));
   return { type: 'outcome', outcome: { type: 'failed', error } };
 }
 

@@ -3,6 +3,7 @@
 // memory, long ones park the run on a durable timer.
 import { parseDuration } from '../core/duration.ts';
 import { FirebreakError, type SerializedError, serializeError } from '../core/errors.ts';
+import { describeSerialized } from '../core/failure.ts';
 import { decideRetry, type RetryPolicy, retryPolicy } from '../core/retry.ts';
 import type { StepDef } from '../dsl/types.ts';
 import type { EvidenceWrite } from '../store/store.ts';
@@ -58,7 +59,14 @@ export async function attempt<T>(
     await ex.commit(
       {
         steps: [ex.stepWrite(st)],
-        events: [ex.event('step.started', st.key, { attempt: st.attempt, phase: opts.phase })],
+        // `try` counts this phase's attempts (a verify's first try is not "attempt 2" of the step).
+        events: [
+          ex.event('step.started', st.key, {
+            attempt: st.attempt,
+            phase: opts.phase,
+            try: tries[opts.phase],
+          }),
+        ],
       },
       { wait: false },
     );
@@ -96,18 +104,26 @@ export async function attempt<T>(
         },
       ],
       evidence: result.evidence,
-      events: [ex.event('step.retrying', st.key, { attempt: st.attempt, delayMs: decision.delayMs, error })],
+      events: [
+        ex.event('step.retrying', st.key, {
+          attempt: st.attempt,
+          phase: opts.phase,
+          try: tries[opts.phase],
+          delayMs: decision.delayMs,
+          error,
+        }),
+      ],
     });
     ex.deps.logger.warn('step attempt failed; retrying', {
       step: st.key,
       attempt: st.attempt,
       delayMs: decision.delayMs,
-      error: error.message,
+      error: describeSerialized(error),
     });
     ex.deps.events.emit('step.retrying', {
       ...ex.stepRef(st),
       delayMs: decision.delayMs,
-      error: error.message,
+      error: describeSerialized(error),
     });
     const parked = await ex.waitOrPark(dueAt);
     if (parked) return { parked };

@@ -77,6 +77,8 @@ export class Engine {
   /** When the last heartbeat that renewed every lease was sent: those leases last until then + leaseMs. */
   private leasesRenewedAt = Date.now();
   private heartbeatInFlight = false;
+  /** Set by work({ ownRunsOnly }): the only runs this process may claim (those it started or adopted). */
+  private own: Set<string> | null = null;
 
   constructor(deps: EngineDeps) {
     this.store = deps.store;
@@ -134,6 +136,7 @@ export class Engine {
         now,
       },
     ]);
+    if (result!.created) this.own?.add(id);
     if (result!.created && local) {
       const run = syntheticRun(id, rb, parsed.data, opts, this.workerId, now, this.config.leaseMs);
       this.spawn(run, []);
@@ -181,10 +184,14 @@ export class Engine {
 
   // ---- working ------------------------------------------------------------------------------------
 
-  /** Starts claiming and executing runs in this process. */
-  async work(): Promise<void> {
+  /**
+   * Starts claiming and executing runs in this process. `ownRunsOnly`: only the runs this process
+   * starts (or adopts), never another due run of the database (`firebreak run --local`).
+   */
+  async work(opts: { ownRunsOnly?: boolean } = {}): Promise<void> {
     if (this.working) return;
     this.working = true;
+    if (opts.ownRunsOnly) this.own = new Set();
     this.leasesRenewedAt = Date.now();
     this.unlisten = await this.store.onWake((payload) => this.onWake(payload));
     const every = (ms: number, fn: () => void) => {
@@ -194,6 +201,12 @@ export class Engine {
     };
     every(this.config.pollIntervalMs, () => this.pump());
     every(this.config.heartbeatMs, () => void this.heartbeat());
+    this.pump();
+  }
+
+  /** A run created elsewhere (a drill's run) that an ownRunsOnly engine should execute too. */
+  adopt(runId: string): void {
+    this.own?.add(runId);
     this.pump();
   }
 
@@ -232,7 +245,15 @@ export class Engine {
       const room = this.config.maxConcurrentRuns - this.active.size;
       if (!this.working || room <= 0) return;
       const limit = Math.min(room, this.config.claimBatch);
-      const claimed = await this.store.claimRuns(this.workerId, this.clock.now(), this.config.leaseMs, limit);
+      const among = this.own ? [...this.own] : undefined;
+      if (among?.length === 0) return;
+      const claimed = await this.store.claimRuns(
+        this.workerId,
+        this.clock.now(),
+        this.config.leaseMs,
+        limit,
+        among,
+      );
       for (const { run, previousOwner, steps } of claimed) {
         const takeover = previousOwner !== null && previousOwner !== this.workerId;
         if (takeover) this.logger.info('took over run from expired lease', { runId: run.id, previousOwner });
@@ -260,6 +281,7 @@ export class Engine {
       )
       .finally(async () => {
         if (this.active.get(run.id)?.executor === executor) this.active.delete(run.id);
+        if (executor.final) this.own?.delete(run.id);
         this.events.emit('run.released', { runId: run.id, epoch });
         // A finished run gave its concurrency slot up: the runs queued for that key are due now.
         if (executor.final && run.concurrencyKey) await this.wakeSlotWaiters(run.concurrencyKey);

@@ -380,11 +380,14 @@ export class RunExecutor {
     }
     const alreadyFailed = [...this.states.values()].find((s) => isStepFailure(s.status));
     if (alreadyFailed)
-      failure = alreadyFailed.error ?? {
-        name: 'Error',
-        code: 'failed',
-        message: 'step failed',
-        nonRetryable: true,
+      failure = {
+        ...(alreadyFailed.error ?? {
+          name: 'Error',
+          code: 'failed',
+          message: 'step failed',
+          nonRetryable: true,
+        }),
+        step: alreadyFailed.key,
       };
 
     while (!this.stopped && !this.cancelRequested && !failure) {
@@ -395,10 +398,11 @@ export class RunExecutor {
           .run(this, def)
           .then((outcome) => {
             if (outcome.type === 'parked') parked.set(s.name, outcome.wakeAt);
-            if (outcome.type === 'failed') failure ??= outcome.error;
+            // The run's error names the step it came from: "step recentDeploy: connect ECONNREFUSED …".
+            if (outcome.type === 'failed') failure ??= { ...outcome.error, step: s.name };
           })
           .catch((err) => {
-            if (!(err instanceof Interrupted)) failure ??= serializeError(err);
+            if (!(err instanceof Interrupted)) failure ??= { ...serializeError(err), step: s.name };
           })
           .finally(() => running.delete(s.name));
         running.set(s.name, p);

@@ -2,8 +2,9 @@
 // waits as a row) or a failure that hands the run to the saga.
 import { parseDuration } from '../core/duration.ts';
 import { FirebreakError, type SerializedError, serializeError } from '../core/errors.ts';
+import { describeSerialized } from '../core/failure.ts';
 import { retryPolicy } from '../core/retry.ts';
-import type { StepDef } from '../dsl/types.ts';
+import type { ApprovalPolicy, StepDef } from '../dsl/types.ts';
 import type { EvidenceWrite, Transition } from '../store/store.ts';
 import { approvalGate } from './approval-gate.ts';
 import { type AttemptResult, attempt, policyFor, timeoutFor } from './attempts.ts';
@@ -83,6 +84,11 @@ async function skippedByWhen(ex: RunExecutor, def: StepDef, st: StepState): Prom
   return true;
 }
 
+/** Attempts of one phase of the step so far (attempts.ts counts them in the step's state). */
+function triesOf(st: StepState, phaseName: string): number | undefined {
+  return (st.state.tries as Record<string, number> | undefined)?.[phaseName];
+}
+
 export async function succeed(
   ex: RunExecutor,
   stepName: string,
@@ -99,7 +105,15 @@ export async function succeed(
     steps: [ex.stepWrite(st)],
     attempts: phaseName ? [attemptRow(st, phaseName, 'succeeded', null, res.startedAt, now)] : [],
     evidence: res.evidence,
-    events: [ex.event('step.succeeded', st.key, { attempt: st.attempt })],
+    // The phase that ended (`complete`: a mitigation done after apply and verify), so the journal's
+    // reader counts tries within it (journal-text.ts).
+    events: [
+      ex.event('step.succeeded', st.key, {
+        attempt: st.attempt,
+        phase: phaseName ?? 'complete',
+        ...(phaseName ? { try: triesOf(st, phaseName) } : {}),
+      }),
+    ],
   };
   await ex.commit(completes ? merge(t, ex.completionFor(stepName, output ?? null)) : t);
   ex.stepFinished(st);
@@ -118,9 +132,16 @@ export async function fail(
     steps: [ex.stepWrite(st)],
     attempts: res ? [attemptRow(st, phaseName, 'failed', error, res.startedAt, now)] : [],
     evidence: res?.evidence ?? [],
-    events: [ex.event('step.failed', st.key, { attempt: st.attempt, error })],
+    events: [
+      ex.event('step.failed', st.key, {
+        attempt: st.attempt,
+        phase: phaseName,
+        try: triesOf(st, phaseName),
+        error,
+      }),
+    ],
   });
-  ex.stepFinished(st, error.message);
+  ex.stepFinished(st, describeSerialized(error));
   return { type: 'failed', error };
 }
 
@@ -158,7 +179,13 @@ async function runMitigation(ex: RunExecutor, def: StepDef, st: StepState): Prom
   if (st.state.phase !== 'applied') {
     if (await ex.deps.isPaused()) return holdForKillSwitch(ex, st);
     if (m.approval && !st.state.approvedBy) {
-      const gate = await approvalGate(ex, st, def.name, m.approval, null);
+      const gate = await approvalGate(
+        ex,
+        st,
+        def.name,
+        m.approval,
+        await gateSummary(ex, def, st, m.approval),
+      );
       if (gate.type !== 'approved') return gate.outcome;
       st.state.approvedBy = gate.by;
       st.status = 'pending';
@@ -245,15 +272,23 @@ async function verifyMitigation(ex: RunExecutor, def: StepDef, st: StepState): P
   return fail(ex, st, error, res, 'verify');
 }
 
+/** The gate's summary for approvers; a function is called once, when the gate opens. */
+async function gateSummary(
+  ex: RunExecutor,
+  def: StepDef,
+  st: StepState,
+  a: ApprovalPolicy,
+): Promise<string | null> {
+  if (typeof a.summary !== 'function') return a.summary ?? null;
+  if (st.state.approvalId) return null;
+  const fn = a.summary;
+  const res = await evaluate(ex, def, st, (ctx) => fn(ctx));
+  return 'error' in res ? `(summary failed: ${(res.error as Error).message})` : String(res.value);
+}
+
 async function runApproval(ex: RunExecutor, def: StepDef, st: StepState): Promise<StepOutcome> {
   const a = def.approval!;
-  let summary: string | null = typeof a.summary === 'string' ? a.summary : null;
-  if (typeof a.summary === 'function' && !st.state.approvalId) {
-    const fn = a.summary;
-    const res = await evaluate(ex, def, st, (ctx) => fn(ctx));
-    summary = 'error' in res ? `(summary failed: ${(res.error as Error).message})` : String(res.value);
-  }
-  const gate = await approvalGate(ex, st, def.name, a, summary);
+  const gate = await approvalGate(ex, st, def.name, a, await gateSummary(ex, def, st, a));
   if (gate.type !== 'approved') return gate.outcome;
   const output = { approved: true, approvalId: gate.approvalId, by: gate.by, via: gate.via };
   await succeed(ex, def.name, st, output, { evidence: [], startedAt: ex.deps.clock.now() }, null);

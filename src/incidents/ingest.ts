@@ -111,7 +111,7 @@ export class Ingestor {
       return keep ? this.deadLetter(batch.source, reason, rawBody, headers) : { kind: 'unroutable', reason };
     }
     const incidentId = String(row.incident_id);
-    if (outcome === 'opened' && problems.length > 0)
+    if ((outcome === 'opened' || outcome === 'reopened') && problems.length > 0)
       await this.recordInputProblems(incidentId, problems, rawBody, batch, headers);
     const accepted: Accepted = {
       kind: 'accepted',

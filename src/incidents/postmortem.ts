@@ -1,5 +1,8 @@
 // The postmortem draft, rebuilt from the journal every time: the same journal gives the same Markdown,
 // byte for byte (no clock, no random ids, stable ordering). Pure: the caller loads the records.
+import type { SerializedError } from '../core/errors.ts';
+import { describeSerialized } from '../core/failure.ts';
+import { eventName, tryOf } from '../core/journal-text.ts';
 import type { ApprovalRecord, EventRecord, EvidenceRecord, RunRecord, StepRecord } from '../store/records.ts';
 import type { AlertRecord, IncidentRecord } from './incident-store.ts';
 
@@ -36,12 +39,16 @@ export interface Postmortem {
   severity: string | null;
   status: string;
   impact: { start: string | null; end: string | null; durationMs: number | null };
+  /** Key times; each is defined in KEY_TIMES (and in the draft), and they never contradict each other. */
   times: {
     detectMs: number | null;
+    firstActionMs: number | null;
     acknowledgeMs: number | null;
     mitigateMs: number | null;
     resolveMs: number | null;
   };
+  /** Why a key time is missing or what it leaves out, in words. */
+  timeNotes: string[];
   summary: string;
   timeline: { at: string; event: string; detail: string }[];
   findings: { run: string; step: string; output: unknown }[];
@@ -52,6 +59,27 @@ export interface Postmortem {
   actionItems: string[];
   sections: { title: string; body: string }[];
 }
+
+/** What each key time measures: the draft prints these beside the times. */
+export const KEY_TIMES = [
+  { key: 'detectMs', name: 'time to detect', span: 'the alert started → firebreak received it' },
+  {
+    key: 'firstActionMs',
+    name: 'time to first action',
+    span: 'firebreak received the alert → the first runbook step started',
+  },
+  {
+    key: 'acknowledgeMs',
+    name: 'time to acknowledge',
+    span: 'received → the first human action (a gate decision, a cancel, an acknowledgement)',
+  },
+  {
+    key: 'mitigateMs',
+    name: 'time to mitigate',
+    span: 'received → the last mitigation that stayed in place was applied (and its verify passed)',
+  },
+  { key: 'resolveMs', name: 'time to resolve', span: 'received → the alert resolved' },
+] as const satisfies readonly { key: keyof Postmortem['times']; name: string; span: string }[];
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const diff = (a: Date | null | undefined, b: Date | null | undefined) =>
@@ -66,7 +94,8 @@ export function buildPostmortem(input: PostmortemInput): Postmortem {
     (e) => e.type === 'approval.decision' || e.type === 'run.cancel_requested',
   );
   const ackAt = earliest([incident.acknowledgedAt, firstHuman?.at ?? null]);
-  const mitigated = timeline.find((e) => e.type === 'step.succeeded' && isMitigation(runs, e));
+  const firstAction = timeline.find((e) => e.type === 'step.started');
+  const mitigated = mitigatedAt(runs, timeline, incident.resolvedAt);
   const mitigations = mitigationFacts(runs, timeline);
   const { wentWell, wentWrong, actionItems } = lessons(runs, timeline, mitigations);
   return {
@@ -82,12 +111,14 @@ export function buildPostmortem(input: PostmortemInput): Postmortem {
     },
     times: {
       detectMs: diff(incident.startedAt, incident.openedAt),
+      firstActionMs: diff(incident.openedAt, firstAction?.at ?? null),
       acknowledgeMs: diff(incident.openedAt, ackAt),
-      mitigateMs: diff(incident.openedAt, mitigated?.at ?? null),
+      mitigateMs: diff(incident.openedAt, mitigated.at),
       resolveMs: diff(incident.openedAt, incident.resolvedAt),
     },
+    timeNotes: mitigated.notes,
     summary: summary(input, runs),
-    timeline: timeline.map((e) => ({ at: e.at.toISOString(), event: e.type, detail: detail(e) })),
+    timeline: timeline.map((e) => ({ at: e.at.toISOString(), event: eventName(e), detail: detail(e) })),
     findings: runs.flatMap((r) =>
       r.steps
         .filter((s) => s.kind === 'diagnostic' && s.status === 'succeeded')
@@ -112,6 +143,39 @@ function earliest(dates: (Date | null)[]): Date | null {
   return real.length ? new Date(Math.min(...real)) : null;
 }
 
+/**
+ * When the incident was mitigated: the last mitigation that stayed in place (its step succeeded: applied,
+ * and verified when it has a verify; not reverted) was applied. Counted from the apply, not the verify: a
+ * rollback takes effect when applied, and the verify that confirms it may come after the alert resolved.
+ * A mitigation applied after the alert had resolved did not mitigate it, so the two never contradict.
+ */
+function mitigatedAt(
+  runs: RunFacts[],
+  timeline: EventRecord[],
+  resolvedAt: Date | null,
+): { at: Date | null; notes: string[] } {
+  const notes: string[] = [];
+  let at: Date | null = null;
+  for (const r of runs) {
+    if (r.run.dryRun) continue;
+    for (const s of r.steps.filter((x) => x.kind === 'mitigation' && x.status === 'succeeded')) {
+      const applied = timeline.findLast(
+        (e) => e.runId === r.run.id && e.stepKey === s.stepKey && e.type === 'mitigation.applied',
+      );
+      if (!applied) continue;
+      if (resolvedAt && applied.at > resolvedAt) {
+        notes.push(
+          `${s.stepKey} was applied ${human(applied.at.getTime() - resolvedAt.getTime())} after the alert ` +
+            'resolved, so it is not counted as what mitigated the incident.',
+        );
+        continue;
+      }
+      if (!at || applied.at > at) at = applied.at;
+    }
+  }
+  return { at, notes };
+}
+
 function isMitigation(runs: RunFacts[], e: EventRecord): boolean {
   const r = runs.find((x) => x.run.id === e.runId);
   return r?.steps.find((s) => s.stepKey === e.stepKey)?.kind === 'mitigation';
@@ -132,10 +196,12 @@ function summary(input: PostmortemInput, runs: RunFacts[]): string {
 
 function detail(e: EventRecord): string {
   const d = (e.data ?? {}) as Record<string, unknown>;
-  const err = (d.error as { message?: string } | undefined)?.message;
+  const error = d.error as SerializedError | undefined;
+  const err = error?.message ? describeSerialized(error) : undefined;
   const parts: string[] = [];
   if (e.stepKey) parts.push(e.stepKey);
-  if (typeof d.attempt === 'number' && d.attempt > 1) parts.push(`attempt ${d.attempt}`);
+  const again = tryOf(e);
+  if (again) parts.push(`try ${again}`);
   if (typeof d.by === 'string') parts.push(`by ${d.by}${typeof d.via === 'string' ? ` via ${d.via}` : ''}`);
   if (typeof d.reason === 'string') parts.push(`reason: ${d.reason}`);
   if (typeof d.fingerprint === 'string') parts.push(`alert ${d.fingerprint}`);
@@ -199,9 +265,8 @@ function lessons(runs: RunFacts[], timeline: EventRecord[], mitigations: Mitigat
     actionItems.push(`Find out why ${step} fails intermittently (${n} retr${n === 1 ? 'y' : 'ies'}).`);
   }
   for (const e of failures) {
-    wentWrong.push(
-      `${e.stepKey} failed: ${(e.data as { error?: { message?: string } } | null)?.error?.message ?? 'unknown error'}.`,
-    );
+    const error = (e.data as { error?: SerializedError } | null)?.error;
+    wentWrong.push(`${e.stepKey} failed: ${error ? describeSerialized(error) : 'unknown error'}.`);
   }
   if (timeouts.length > 0)
     actionItems.push(`Review the timeouts of ${[...new Set(timeouts.map((e) => e.stepKey))].join(', ')}.`);
@@ -245,11 +310,10 @@ export function postmortemMarkdown(pm: Postmortem, evidence: EvidenceRecord[]): 
     `- **Impact window:** ${pm.impact.start ?? '?'} → ${pm.impact.end ?? 'ongoing'}${pm.impact.durationMs !== null ? ` (${human(pm.impact.durationMs)})` : ''}`,
     '',
   );
-  out.push('## Key times', '', '| measure | time |', '| --- | --- |');
-  out.push(`| time to detect (alert start → received) | ${human(pm.times.detectMs)} |`);
-  out.push(`| time to acknowledge (first human action) | ${human(pm.times.acknowledgeMs)} |`);
-  out.push(`| time to mitigate (first mitigation done) | ${human(pm.times.mitigateMs)} |`);
-  out.push(`| time to resolve | ${human(pm.times.resolveMs)} |`, '');
+  out.push('## Key times', '', '| measure | time | from → to |', '| --- | --- | --- |');
+  for (const k of KEY_TIMES) out.push(`| ${k.name} | ${human(pm.times[k.key])} | ${k.span} |`);
+  out.push('');
+  for (const n of pm.timeNotes) out.push(`*${n}*`, '');
   out.push('## Timeline', '', '| time (UTC) | event | detail |', '| --- | --- | --- |');
   for (const t of pm.timeline) out.push(`| ${t.at} | ${t.event} | ${cell(t.detail)} |`);
   out.push('', '## Diagnostic findings', '');

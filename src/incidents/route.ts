@@ -2,6 +2,7 @@
 // in one transaction with the runs (see drizzle/0004_ingest_fn.sql).
 import { randomUUID } from 'node:crypto';
 import type { Alert, AlertBatch } from '../core/alert.ts';
+import { parseDuration } from '../core/duration.ts';
 import type { LoadedRunbook, RunbookRegistry } from '../engine/registry.ts';
 import { compileTrigger, type Matcher, matches } from '../triggers/match.ts';
 
@@ -14,6 +15,9 @@ export interface RunCandidate {
   dry_run: boolean;
   idempotency_key: string;
   concurrency_key: string | null;
+  /** The runbook's cooldown: on a reopen, held back if its last run ended within it (drizzle/0020). */
+  cooldown_ms?: number | null;
+  cooldown?: string | null;
 }
 
 export interface InputProblem {
@@ -38,7 +42,7 @@ export class Router {
       .map((rb) => ({ rb, triggers: (rb.runbook.options.triggers ?? []).map(compileTrigger) }));
   }
 
-  /** Runs to start if this batch opens an incident; the idempotency key is incident + runbook. */
+  /** Runs to start if this batch opens (or reopens) an incident; the idempotency key is incident + runbook. */
   route(batch: AlertBatch, incidentId: string): { runs: RunCandidate[]; problems: InputProblem[] } {
     const runs: RunCandidate[] = [];
     const problems: InputProblem[] = [];
@@ -53,7 +57,7 @@ export class Router {
         problems.push({ runbookId: rb.id, reason: result.reason, issues: result.issues });
         continue;
       }
-      const concurrency = rb.runbook.options.concurrency;
+      const { concurrency, cooldown } = rb.runbook.options;
       runs.push({
         id: randomUUID(),
         runbook_id: rb.id,
@@ -63,6 +67,8 @@ export class Router {
         dry_run: false,
         idempotency_key: `${incidentId}:${rb.id}`,
         concurrency_key: concurrency ? `${rb.id}:${concurrency.key(result.input)}` : null,
+        cooldown_ms: cooldown === undefined ? null : parseDuration(cooldown),
+        cooldown: cooldown === undefined ? null : String(cooldown),
       });
     }
     return { runs, problems };

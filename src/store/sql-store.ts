@@ -8,7 +8,7 @@ import type { ApprovalDecision, ApprovalRecord, StepRecord } from './records.ts'
 import { toApproval, toAttempt, toEvent, toEvidence, toRun, toStep } from './rows.ts';
 import { applyTransitionsSql } from './sql/apply-transitions.ts';
 import { cancelRunSql } from './sql/cancel-run.ts';
-import { claimRunsSql, heartbeatSql, releaseRunsSql } from './sql/claim-runs.ts';
+import { claimRunsAmongSql, claimRunsSql, heartbeatSql, releaseRunsSql } from './sql/claim-runs.ts';
 import { acquireSlotSql, wakeSlotWaitersSql } from './sql/concurrency-slot.ts';
 import { createRunsSql, runsByIdempotencyKeySql } from './sql/create-runs.ts';
 import {
@@ -117,13 +117,17 @@ export class SqlStore implements Store {
     }
   }
 
-  async claimRuns(owner: string, now: Date, leaseMs: number, limit: number): Promise<ClaimedRun[]> {
-    const rows = await this.driver.query(claimRunsSql, [
-      owner,
-      now,
-      new Date(now.getTime() + leaseMs),
-      limit,
-    ]);
+  async claimRuns(
+    owner: string,
+    now: Date,
+    leaseMs: number,
+    limit: number,
+    among?: readonly string[],
+  ): Promise<ClaimedRun[]> {
+    const params = [owner, now, new Date(now.getTime() + leaseMs), limit];
+    const rows = among
+      ? await this.driver.query(claimRunsAmongSql, [...params, JSON.stringify(among)])
+      : await this.driver.query(claimRunsSql, params);
     if (rows.length === 0) return [];
     // One read of the checkpoints of every claimed run, not one per run: a takeover of many runs is fast.
     const stepRows = await this.driver.query(

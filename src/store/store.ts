@@ -147,7 +147,14 @@ export interface Store {
    * group commit (progress markers); the returned promise still settles when it is written.
    */
   commit(lease: Lease, transition: Transition, opts?: { wait?: boolean }): Promise<void>;
-  claimRuns(owner: string, now: Date, leaseMs: number, limit: number): Promise<ClaimedRun[]>;
+  /** Due runs, oldest due first; `among`: only these runs (a CLI executes the runs it started, no others). */
+  claimRuns(
+    owner: string,
+    now: Date,
+    leaseMs: number,
+    limit: number,
+    among?: readonly string[],
+  ): Promise<ClaimedRun[]>;
   heartbeat(
     owner: string,
     runIds: readonly string[],

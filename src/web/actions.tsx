@@ -67,6 +67,8 @@ export function mountActions(app: Hono, deps: ActionDeps): void {
     app.post(
       `/ui/approvals/:id/${decision}`,
       act('approve', async ({ c, caller }, form) => {
+        if (decision === 'reject' && !form.reason?.trim())
+          throw new HttpError(422, 'reason_required', 'a rejection needs a reason');
         const outcome = await deps.approvals.decide(c.req.param('id')!, {
           decider: {
             identity: caller.identity,
@@ -77,7 +79,7 @@ export function mountActions(app: Hono, deps: ActionDeps): void {
           decision,
           reason: form.reason?.trim() || null,
         });
-        if (outcome.outcome === 'refused') throw new HttpError(403, 'forbidden', outcome.reason);
+        if (outcome.outcome === 'refused') throw new HttpError(403, 'decision_refused', outcome.reason);
         const approval = Approvals.assertRecorded(outcome);
         deps.pokes.emit('poke');
         if (decision === 'reject') return { flash: 'rejected' };

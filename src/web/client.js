@@ -41,7 +41,12 @@
     if (!body || body.querySelector(`[data-seq="${row.seq}"]`)) return;
     const tr = document.createElement('tr');
     tr.dataset.seq = String(row.seq);
-    const cells = [`${row.at.slice(0, 19).replace('T', ' ')}Z`, row.type, row.stepKey || '', row.detail];
+    const cells = [
+      `${row.at.slice(0, 19).replace('T', ' ')}Z`,
+      row.event || row.type,
+      row.stepKey || '',
+      row.detail,
+    ];
     cells.forEach((text, i) => {
       const td = document.createElement('td');
       td.textContent = text;

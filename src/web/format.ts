@@ -1,5 +1,6 @@
 // Small pure helpers the pages share: escaping for the few places that build HTML strings (the Markdown
 // renderer), the URL check every link from alert or runbook data goes through, times and status colours.
+import { tryOf } from '../core/journal-text.ts';
 import type { EventRecord } from '../store/records.ts';
 
 const ENTITIES: Record<string, string> = {
@@ -92,7 +93,8 @@ export function tone(status: string): Tone {
 export function eventDetail(e: EventRecord): string {
   const d = (e.data ?? {}) as Record<string, unknown>;
   const parts: string[] = [];
-  if (typeof d.attempt === 'number' && d.attempt > 1) parts.push(`attempt ${d.attempt}`);
+  const again = tryOf(e);
+  if (again) parts.push(`try ${again}`);
   if (typeof d.runbook === 'string') parts.push(`runbook ${d.runbook}`);
   if (typeof d.fingerprint === 'string') parts.push(`alert ${d.fingerprint}`);
   if (typeof d.decision === 'string') parts.push(d.decision);

@@ -2,6 +2,7 @@
 // one small script (both served from /ui/, so the Content-Security-Policy can forbid inline code).
 import type { Child } from 'hono/jsx';
 import type { Caller } from '../api/auth.ts';
+import { LOOPBACK_NOTE } from '../api/operations.ts';
 import { tone } from './format.ts';
 
 export interface Shell {
@@ -36,6 +37,11 @@ export function Layout(props: { title: string; shell: Shell; children?: Child })
           </nav>
           {caller ? <Who caller={caller} /> : null}
         </header>
+        {caller?.via === 'loopback' ? (
+          <div class="banner wait" id="loopback-banner">
+            Loopback mode: {LOOPBACK_NOTE}. Set API_TOKENS to sign people in.
+          </div>
+        ) : null}
         {paused ? (
           <div class="banner bad" id="kill-switch-banner">
             Kill switch ON: new mitigations are paused (diagnostics still run).
@@ -65,7 +71,7 @@ function Who({ caller }: { caller: Caller }) {
           <button type="submit">Sign out</button>
         </form>
       ) : (
-        <span class="small">(loopback, no API tokens configured)</span>
+        <span class="small">(unauthenticated admin: loopback, no API_TOKENS)</span>
       )}
     </span>
   );

@@ -7,6 +7,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Context } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
+import { eventName } from '../core/journal-text.ts';
 import type { Logger } from '../core/logger.ts';
 import { isTerminalRun, type RunStatus } from '../core/status.ts';
 import type { EngineEventMap, EngineEvents } from '../engine/events.ts';
@@ -40,6 +41,8 @@ export interface LiveDeps {
   /** Aborted when the server closes: open streams end so the HTTP server can stop. */
   shutdown?: AbortSignal | undefined;
   logger: Logger;
+  /** What a journal row carries (default journalRow: what the page shows; the API adds the data). */
+  row?: (e: EventRecord) => unknown;
 }
 
 export type LiveFilter = { runId: string } | { incidentId: string };
@@ -56,6 +59,8 @@ export interface JournalRow {
   seq: number;
   at: string;
   type: string;
+  /** The name shown (journal-text.ts): a verify's start reads `verify.started`. */
+  event: string;
   runId: string | null;
   stepKey: string | null;
   detail: string;
@@ -66,6 +71,7 @@ export function journalRow(e: EventRecord): JournalRow {
     seq: e.seq,
     at: e.at.toISOString(),
     type: e.type,
+    event: eventName(e),
     runId: e.runId,
     stepKey: e.stepKey,
     detail: eventDetail(e),
@@ -103,7 +109,8 @@ export function liveStream(
       const onShutdown = () => waker.stop();
       deps.shutdown?.addEventListener('abort', onShutdown);
       try {
-        await follow(stream, deps.store, filter, after, runIds, waker, watched);
+        const row = deps.row ?? journalRow;
+        await follow(stream, { store: deps.store, row }, filter, after, runIds, waker, watched);
       } finally {
         for (const off of offs) off();
         deps.pokes.off('poke', poke);
@@ -119,7 +126,7 @@ export function liveStream(
 
 async function follow(
   stream: SSEStreamingApi,
-  store: Store,
+  { store, row }: { store: Store; row: (e: EventRecord) => unknown },
   filter: LiveFilter,
   afterSeq: number,
   runIds: () => Promise<string[]>,
@@ -141,7 +148,7 @@ async function follow(
     const events = await store.listEvents({ ...filter, afterSeq: seq, limit: 500 });
     if (events.length > 0) {
       for (const e of events) {
-        await stream.writeSSE({ event: 'journal', id: String(e.seq), data: JSON.stringify(journalRow(e)) });
+        await stream.writeSSE({ event: 'journal', id: String(e.seq), data: JSON.stringify(row(e)) });
       }
       seq = events.at(-1)!.seq;
       const touched = [...new Set(events.map((e) => e.runId).filter((id): id is string => id !== null))];

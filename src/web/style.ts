@@ -30,6 +30,7 @@ border:1px solid currentColor;background:color-mix(in srgb,currentColor calc(var
 .banner{padding:.6rem 1rem;font-weight:600;text-align:center;border-bottom:1px solid var(--line)}
 .banner.bad{background:color-mix(in srgb,var(--bad) 18%,var(--bg))}
 .banner.ok{background:color-mix(in srgb,var(--ok) 14%,var(--bg))}
+.banner.wait{background:color-mix(in srgb,var(--wait) 16%,var(--bg));font-weight:400}
 .row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
 form.inline{display:inline-flex;gap:.4rem;flex-wrap:wrap;align-items:center;margin:0}
 button,input[type=text],input[type=password]{font:inherit;border-radius:6px;border:1px solid var(--line);padding:.45rem .8rem;background:var(--bg);color:var(--fg)}

@@ -29,7 +29,7 @@ describe('a bad value stops the start and names the variable', () => {
   ])('%s=%s', async (name, value, message) => {
     expect(() => parseConfig({ [name]: value })).toThrow(message);
     const run = await serve({ [name]: value });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2); // usage or configuration (exit codes in README)
     expect(run.err).toMatch(message);
     expect(run.err).toMatch(/^firebreak serve: invalid configuration/);
     // Nothing started: no "listening" line.
@@ -53,7 +53,7 @@ describe('a bad value stops the start and names the variable', () => {
   test('a refused secret is not repeated in the message', async () => {
     const token = 'sekrit7';
     const run = await serve({ API_TOKENS: `${token}=admin`, GENERIC_TOKEN: token });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2); // usage or configuration (exit codes in README)
     expect(run.err).toMatch(/API_TOKENS/);
     expect(run.err).toMatch(/GENERIC_TOKEN/);
     expect(run.err).not.toContain(token);

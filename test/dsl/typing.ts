@@ -56,3 +56,25 @@ highErrorRate.mitigation('scaleUp', {
   apply: async () => ({ replicas: 6 }),
   revert: async () => {},
 });
+
+// One approval policy for both places: a mitigation's gate takes the summary an approval step takes,
+// built from the same typed steps (docs/authoring.md shows it on a mitigation).
+highErrorRate.mitigation('rollbackAgain', {
+  needs: ['errorRatio', 'recentDeploy'],
+  approval: {
+    groups: ['sre-oncall'],
+    summary: ({ steps }) => `roll back ${steps.recentDeploy.sha} (5xx ${steps.errorRatio.ratio})`,
+  },
+  apply: async () => ({ to: 'previous' }),
+  revert: async () => {},
+});
+
+highErrorRate.mitigation('rollbackBadSummary', {
+  needs: ['errorRatio'],
+  approval: {
+    // @ts-expect-error the summary is built from this step's needs: recentDeploy is not among them
+    summary: ({ steps }) => `roll back ${steps.recentDeploy.sha}`,
+  },
+  apply: async () => ({ to: 'previous' }),
+  revert: async () => {},
+});

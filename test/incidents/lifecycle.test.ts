@@ -1,5 +1,6 @@
 // An alert group's life through real HTTP: one incident per active group, each matching runbook run once
-// per incident, repeats as timeline notes, resolve when every alert has, reopen within the flap window.
+// per incident (and again when it reopens), repeats as timeline notes, resolve when every alert has, reopen
+// within the flap window.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fixtureJson, fixtureRaw, signedHeaders, WEBHOOK_ENV } from '../support/senders.ts';
 import { type DeadLetterWire, type TestServer, testServer } from '../support/server.ts';
@@ -136,13 +137,16 @@ describe('an Alertmanager group from first notification to resolve and re-fire',
     expect((await srv.incident(incidentId)).timeline).toEqual(before.timeline);
   });
 
-  test('a re-fire within the flap window reopens the same incident without a new run', async () => {
+  test('a re-fire within the flap window reopens the same incident and runs its runbook again', async () => {
     const r = await alertmanager(srv, am('firing-two-alerts'));
-    expect(r.body).toEqual({ incidentId, outcome: 'reopened', runIds: [] });
+    expect(r.body).toMatchObject({ incidentId, outcome: 'reopened' });
+    expect(r.body.runIds).toHaveLength(1);
+    expect(r.body.runIds[0]).not.toBe(runId);
     const view = await srv.incident(incidentId);
     expect(view.incident).toMatchObject({ status: 'firing', resolvedAt: null, reopenedCount: 1 });
     expect(view.timeline.map((e) => e.type)).toContain('incident.reopened');
-    expect(await runsOf(srv, incidentId)).toHaveLength(1);
+    expect(await runsOf(srv, incidentId)).toHaveLength(2);
+    expect((await srv.finalRun(r.body.runIds[0]!)).run.status).toBe('succeeded');
     const all = await srv.get<{ incidents: unknown[] }>('/api/incidents');
     expect(all.body.incidents).toHaveLength(1);
   });

@@ -60,7 +60,9 @@ describe('postmortem drafts', () => {
     }
     expect(first.text).toContain('incident.resolved');
     expect(first.text).toContain('error ratio of checkout');
-    expect(first.text).toMatch(/time to detect \(alert start → received\) \| \d/);
+    expect(first.text).toMatch(
+      /\| time to detect \| \d[^|]* \| the alert started → firebreak received it \|/,
+    );
     // Rebuilt from the journal: same bytes again.
     expect((await s.get(`/api/incidents/${incidentId}/postmortem`)).text).toBe(first.text);
 

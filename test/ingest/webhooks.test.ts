@@ -138,6 +138,9 @@ describe('a source with no secret configured', () => {
       );
     }
     expect(srv.printed).toContain('  API: no API_TOKENS configured, answering loopback requests only');
+    expect(srv.printed).toContain(
+      '  API: no API_TOKENS: every loopback caller is an unauthenticated admin, and group gates are not enforced for it',
+    );
     expect(srv.printed[0]).toMatch(/^firebreak listening on http:\/\/127\.0\.0\.1:\d+ /);
   });
 

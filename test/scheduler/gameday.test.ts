@@ -5,8 +5,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, type Mock, test, vi } from 'vitest';
-import { gamedayCommand } from '../../src/cli/gameday.ts';
-import { parseConfig } from '../../src/config/config.ts';
+import { main } from '../../src/cli/main.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import type { AnyRunbook } from '../../src/dsl/runbook.ts';
 import type { GameDay } from '../../src/dsl/types.ts';
@@ -424,31 +423,30 @@ describe('inject and detection through the webhook', () => {
   });
 });
 
-describe('firebreak gameday', () => {
+describe('firebreak gameday --local', () => {
   test('run <runbook>:<game day> prints the scorecard and exits 0 when the drill passed', async () => {
     await using db = await testDatabase({ durable: true });
-    const config = parseConfig({
-      DATABASE_URL: db.databaseUrl,
+    const env = {
+      ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
       FIREBREAK_DATA_DIR: db.dataDir,
       RUNBOOKS_DIR: GAMEDAY_RUNBOOKS,
       LOG_LEVEL: 'warn',
       FIREBREAK_POLL_MS: '100',
-    });
+    };
     const out: string[] = [];
     const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(`err: ${l}`) };
-    expect(await gamedayCommand.run(['run', 'every-second:manual-only'], { config, io })).toBe(0);
+    // --local: no server here; the drill runs in this process (the CLI suite drives it through a server).
+    expect(await main(['gameday', 'run', 'every-second:manual-only', '--local'], io, env)).toBe(0);
     expect(out[0]).toMatch(/^drill [0-9a-f-]{36}: incident [0-9a-f-]{36}, run [0-9a-f-]{36}$/);
     expect(out).toContain('scorecard every-second:manual-only (dry-run): PASSED');
     expect(out.some((l) => /^ {2}failed steps +0 {2}\(target ≤ 0\) {2}pass$/.test(l))).toBe(true);
 
     out.length = 0;
-    expect(await gamedayCommand.run(['list'], { config, io })).toBe(0);
+    expect(await main(['gameday', 'list', '--local'], io, env)).toBe(0);
     expect(out).toEqual([
-      expect.stringMatching(
-        /^every-second:manual-only {2}dry-run "0 0 1 1 \*" UTC {2}next .* {2}last passed /,
-      ),
-      expect.stringMatching(/^every-second:tick {2}dry-run "\* \* \* \* \* \*" UTC {2}next /),
+      expect.stringMatching(/^every-second:manual-only +dry-run +"0 0 1 1 \*" UTC +next .* +last passed /),
+      expect.stringMatching(/^every-second:tick +dry-run +"\* \* \* \* \* \*" UTC +next /),
     ]);
-    expect(await gamedayCommand.run(['run'], { config, io })).toBe(2);
+    expect(await main(['gameday', 'run', '--local'], io, env)).toBe(2);
   });
 });

@@ -14,7 +14,9 @@ describe('renderMarkdown', () => {
     expect(html).toContain('<h3>Key times</h3>');
     expect(html).toContain('<li><strong>Severity:</strong> critical</li>');
     expect(html).toContain('<th>measure</th>');
-    expect(html).toContain('<td>time to detect (alert start → received)</td>');
+    expect(html).toContain(
+      '<td>time to detect</td><td>15 s</td><td>the alert started → firebreak received it</td>',
+    );
     expect(html).toContain('<em>Draft generated from the incident journal of <code>');
     expect(html).toContain('<details><summary>JSON</summary>');
     expect(html).toContain('<pre><code class="language-json">{\n  &quot;status&quot;: &quot;success&quot;,');

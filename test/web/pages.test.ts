@@ -200,7 +200,8 @@ describe('the web UI', () => {
     const g = await fireAndWaitForGate(srv, 'pages-reject');
     const path = `/ui/approvals/${g.approval.id}/reject`;
     const noReason = await web(srv, path, { cookie: cookies.approver, form: { reason: '  ' } });
-    expect(noReason.status).toBe(403);
+    // A missing field, not a refusal: 422, as on the API.
+    expect(noReason.status).toBe(422);
     expect(noReason.text).toContain('a rejection needs a reason');
     const r = await web(srv, path, {
       cookie: cookies.approver,
@@ -274,7 +275,11 @@ describe('the web UI without API tokens', () => {
     const r = await web(srv, '/');
     expect(r.status).toBe(200);
     expect(r.text).toContain('local');
-    expect(r.text).toContain('loopback, no API tokens configured');
+    // Said plainly: anyone on this machine is an admin, and a gate's groups do not hold them back.
+    expect(r.text).toContain('unauthenticated admin: loopback, no API_TOKENS');
+    expect(r.text).toContain(
+      'Loopback mode: no API_TOKENS: every loopback caller is an unauthenticated admin, and group gates are not enforced for it.',
+    );
     const signIn = await web(srv, '/sign-in', { form: { token: 'whatever-token' } });
     expect(signIn.status).toBe(403);
     expect(signIn.text).toContain('Loopback only');

@@ -1,6 +1,7 @@
 // Run progress in the run's Slack thread, from the engine's lifecycle events: steps started, done and
 // failed (with the titles of their evidence), retries, mitigations applied and reverted, the end of the
 // run. A settled gate also gets its request message updated, whoever decided it and wherever.
+import { runFailure } from '../../core/failure.ts';
 import type { RunInfo } from '../../dsl/types.ts';
 import type { EngineEventMap, EngineEvents } from '../../engine/events.ts';
 import { esc } from './messages.ts';
@@ -97,7 +98,11 @@ class Progress {
     // revert_failed is loud: the thread reply shows in the channel too.
     const loud = e.status === 'revert_failed';
     const icon = e.status === 'succeeded' ? ':checkered_flag:' : loud ? ':rotating_light:' : ':stop_sign:';
-    await this.threads.say(run, { text: `${icon} run ${e.status.replace('_', ' ')}`, broadcast: loud });
+    // A run that did not succeed says why: the failing step and its innermost cause.
+    const failure =
+      e.status === 'succeeded' ? null : runFailure((await this.threads.deps.store.getRun(e.runId))?.error);
+    const why = failure ? `: ${esc(failure.summary)}` : '';
+    await this.threads.say(run, { text: `${icon} run ${e.status.replace('_', ' ')}${why}`, broadcast: loud });
     this.threads.forget(e.runId);
   }
 

@@ -1,12 +1,24 @@
 // Claims runs that are due and not leased (or whose lease expired: the worker died), oldest due first.
 // SKIP LOCKED lets many workers claim at once without waiting on each other.
 // $1 owner, $2 now, $3 lease expiry, $4 limit.
-export const claimRunsSql = `
+export const claimRunsSql = claimSql('');
+
+/**
+ * The same claim among the given runs only ($5: a JSON array of run ids): `firebreak run --local`
+ * executes the runs it started and never one it did not.
+ */
+export const claimRunsAmongSql = claimSql(
+  'AND id = ANY(ARRAY(SELECT jsonb_array_elements_text($5::text::jsonb)::uuid))',
+);
+
+function claimSql(among: string): string {
+  return `
 WITH c AS (
   SELECT id, lease_owner AS prev_owner FROM runs
   WHERE status IN ('queued', 'running', 'waiting', 'compensating')
     AND wake_at <= $2
     AND (lease_expires_at IS NULL OR lease_expires_at < $2)
+    ${among}
   ORDER BY wake_at
   LIMIT $4
   FOR UPDATE SKIP LOCKED
@@ -16,6 +28,7 @@ UPDATE runs r SET lease_owner = $1, lease_expires_at = $3, claims = r.claims + 1
 FROM c WHERE r.id = c.id
 RETURNING r.*, c.prev_owner
 `;
+}
 
 /** Extends the leases of the runs this worker holds; returns those it still holds, with cancel flags. */
 export const heartbeatSql = `

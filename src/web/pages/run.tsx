@@ -1,5 +1,7 @@
 // One run: its step graph (live), its steps, and the revert action while it is still active.
 import type { Permission } from '../../api/auth.ts';
+import type { SerializedError } from '../../core/errors.ts';
+import { describeSerialized, runFailure } from '../../core/failure.ts';
 import type { EventRecord } from '../../store/records.ts';
 import type { RunData } from '../data.ts';
 import { short, utc } from '../format.ts';
@@ -51,7 +53,7 @@ export function RunCard({ data, can, returnTo }: RunProps) {
         · runbook <a href={`/runbooks/${encodeURIComponent(run.runbookId)}`}>{run.runbookId}</a> · started by{' '}
         {run.requestedBy ?? 'unknown'} · {utc(run.createdAt)}
       </p>
-      {run.error ? <p class="bad">{`${run.error.code}: ${run.error.message}`}</p> : null}
+      <Failure error={run.error} />
       <StepGraph steps={data.graph} status={(name) => byName.get(name)?.status ?? 'pending'} />
       <details>
         <summary>Steps</summary>
@@ -81,7 +83,9 @@ export function RunCard({ data, can, returnTo }: RunProps) {
                     <td class="hide-sm">{s?.attempt ?? ''}</td>
                     <td class="hide-sm small">{s?.finishedAt ? utc(s.finishedAt) : ''}</td>
                     <td>
-                      <code>{s?.error ? s.error.message : s?.output != null ? short(s.output) : ''}</code>
+                      <code>
+                        {s?.error ? describeSerialized(s.error) : s?.output != null ? short(s.output) : ''}
+                      </code>
                     </td>
                   </tr>
                 );
@@ -92,6 +96,23 @@ export function RunCard({ data, can, returnTo }: RunProps) {
       </details>
       <Revert data={data} can={can} returnTo={returnTo} />
     </section>
+  );
+}
+
+/** Why the run did not succeed: the failing step and the innermost cause, which is what to fix. */
+function Failure({ error }: { error: SerializedError | null }) {
+  const f = runFailure(error);
+  if (!f) return null;
+  return (
+    <p class="bad" data-run-failure="">
+      {f.step ? (
+        <>
+          Failed at step <strong>{f.step}</strong>: {describeSerialized(error!)}
+        </>
+      ) : (
+        `${f.code}: ${describeSerialized(error!)}`
+      )}
+    </p>
   );
 }
 

@@ -1,4 +1,5 @@
 // The journal as a table, oldest first; the page script appends rows as they arrive.
+import { eventName } from '../../core/journal-text.ts';
 import type { EventRecord } from '../../store/records.ts';
 import { eventDetail, utc } from '../format.ts';
 
@@ -18,7 +19,7 @@ export function Timeline({ events }: { events: EventRecord[] }) {
           {events.map((e) => (
             <tr data-seq={e.seq}>
               <td class="small mono">{utc(e.at)}</td>
-              <td>{e.type}</td>
+              <td>{eventName(e)}</td>
               <td>{e.stepKey ?? ''}</td>
               <td class="small">{eventDetail(e)}</td>
             </tr>

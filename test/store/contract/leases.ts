@@ -13,6 +13,17 @@ async function setRun(store: Store, run: Awaited<ReturnType<typeof heldRun>>, wr
 }
 
 export function leaseContract(b: Backend): void {
+  test('claimRuns among given runs takes only those, however due the others are', async () => {
+    const store = await b.quiet();
+    const mine = newRun({ now: at(1_000) });
+    const other = newRun({ now: T0 });
+    await store.createRuns([mine, other]);
+    expect(await store.claimRuns('cli', at(10_000), 30_000, 10, [])).toEqual([]);
+    expect(ids(await store.claimRuns('cli', at(10_000), 30_000, 10, [mine.id]))).toEqual([mine.id]);
+    // The older due run is still there for the workers.
+    expect(ids(await store.claimRuns('w1', at(10_000), 30_000, 10))).toEqual([other.id]);
+  });
+
   test('claimRuns takes due runs only, oldest due first, up to the limit', async () => {
     const store = await b.quiet();
     const q1 = newRun({ now: T0 });
