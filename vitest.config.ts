@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
 export default defineConfig({
+  // Tests run firebreak from its TypeScript source; the package's `exports` point at dist/ (the build).
+  resolve: {
+    alias: [
+      { find: /^firebreak\/testing$/, replacement: src('testing/index.ts') },
+      { find: /^firebreak$/, replacement: src('index.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
@@ -9,6 +19,7 @@ export default defineConfig({
     pool: 'forks',
     // Two files at a time: this is a 2-core machine, and most of a test file's time is waiting on I/O.
     maxWorkers: 2,
+    // Builds dist/ first when a source changed: tests that start `bin/firebreak.js` run the current code.
     globalSetup: ['test/support/global-setup.ts'],
   },
 });

@@ -1,13 +1,16 @@
 // One narrow SQL surface over both databases. The store writes SQL once against this; only
 // connection handling, pipelining and wake-up delivery differ between PostgreSQL and PGlite.
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { migratedSnapshot, migrationsFolder } from './pglite-snapshot.ts';
+
+export { migrationsFolder };
 
 export type Row = Record<string, unknown>;
 
@@ -32,8 +35,6 @@ export interface SqlDriver extends Queryable {
   close(): Promise<void>;
 }
 
-export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
-
 export interface ConnectOptions {
   /** postgres://… for PostgreSQL; unset for PGlite. */
   databaseUrl?: string | undefined;
@@ -47,7 +48,7 @@ export interface ConnectOptions {
 export async function connect(opts: ConnectOptions): Promise<SqlDriver> {
   const driver = opts.databaseUrl
     ? await connectPostgres(opts.databaseUrl, opts.poolSize ?? 10)
-    : await connectPglite(opts.dataDir ?? './.firebreak');
+    : await connectPglite(opts.dataDir ?? './.firebreak', opts.migrate !== false);
   if (opts.migrate !== false) {
     try {
       await driver.migrate();
@@ -137,9 +138,23 @@ async function connectPostgres(url: string, max: number): Promise<MigratingDrive
   };
 }
 
-async function connectPglite(dataDir: string): Promise<MigratingDriver> {
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const pg = await PGlite.create(dataDir);
+/**
+ * PGlite runs PostgreSQL inside this process's memory: its initdb sized shared_buffers at 128 MB (the
+ * WebAssembly heap touches all of it), which made a PGlite serve hold ~940 MB. 16 MB caches a small
+ * firebreak's working set; a deployment that outgrows it belongs on PostgreSQL.
+ */
+export const pgliteStartParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
+async function connectPglite(dataDir: string, migrated: boolean): Promise<MigratingDriver> {
+  const inMemory = dataDir.startsWith('memory://');
+  if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  // A new database starts from the build's migrated snapshot instead of initdb (see pglite-snapshot.ts).
+  const fresh = inMemory || !existsSync(join(dataDir, 'PG_VERSION'));
+  const snapshot = fresh && migrated ? migratedSnapshot() : null;
+  const pg = await PGlite.create(dataDir, {
+    startParams: pgliteStartParams,
+    ...(snapshot ? { loadDataDir: snapshot } : {}),
+  });
   return {
     kind: 'pglite',
     async query<T extends Row>(text: string, params: readonly unknown[] = []) {
