@@ -13,7 +13,7 @@ import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
 /** Where the build puts it: dist/pglite/ (found the same way from src/db and dist/db). */
-const snapshotFolder = fileURLToPath(new URL('../../dist/pglite', import.meta.url));
+export const snapshotFolder = fileURLToPath(new URL('../../dist/pglite', import.meta.url));
 
 export interface SnapshotStamp {
   /** sha256 of drizzle/meta/_journal.json and every drizzle/*.sql. */

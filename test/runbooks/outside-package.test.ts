@@ -18,7 +18,7 @@ interface Shape { message: string }
 export const typed = runbook({ id: 'outside-typed', title: 'TypeScript outside', input: z.object({}) })
   .diagnostic('hello', async (): Promise<Shape> => ({ message: greet('ops') }));
 `,
-  'lib/greet.ts': 'export const greet = (who: string): string => `hello ${who}`;\n',
+  'lib/greet.ts': "export const greet = (who: string): string => 'hello ' + who;\n",
   'plain.js': `import { runbook, z } from 'firebreak';
 export const plain = runbook({ id: 'outside-plain', title: 'JavaScript outside', input: z.object({}) })
   .diagnostic('hello', async () => ({ ok: true }));
