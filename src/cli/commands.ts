@@ -1,6 +1,7 @@
 // The command table. Each command lives in its own file; this is the index `firebreak --help` prints.
 import { approveCommand, rejectCommand } from './decide.ts';
 import { gamedayCommand } from './gameday.ts';
+import { initCommand } from './init.ts';
 import { cancelCommand, deadLettersCommand, incidentsCommand } from './inspect.ts';
 import type { Command } from './io.ts';
 import { migrateCommand } from './migrate.ts';
@@ -23,6 +24,7 @@ export const commands: Record<string, Command> = {
   gameday: gamedayCommand,
   'dead-letters': deadLettersCommand,
   postmortem: postmortemCommand,
+  init: initCommand,
 };
 
 export function usage(): string {
