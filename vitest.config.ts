@@ -13,6 +13,12 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // test/ship (the package installed from its tarball, the container image) takes minutes and does not
+    // depend on the database: CI runs it once, in its own step (`npm run test:ship`), not in both passes.
+    exclude:
+      process.env.FIREBREAK_SHIP_TESTS === '1'
+        ? ['**/node_modules/**']
+        : ['**/node_modules/**', 'test/ship/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Each test gets its own database (PGlite in memory, or a copy of a migrated template on PostgreSQL).
