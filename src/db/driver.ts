@@ -8,6 +8,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { pgliteInitDbParams, pgliteStartParams } from './pglite-settings.ts';
 import { migratedSnapshot, migrationsFolder } from './pglite-snapshot.ts';
 
 export { migrationsFolder };
@@ -138,13 +139,6 @@ async function connectPostgres(url: string, max: number): Promise<MigratingDrive
   };
 }
 
-/**
- * PGlite runs PostgreSQL inside this process's memory: its initdb sized shared_buffers at 128 MB (the
- * WebAssembly heap touches all of it), which made a PGlite serve hold ~940 MB. 16 MB caches a small
- * firebreak's working set; a deployment that outgrows it belongs on PostgreSQL.
- */
-export const pgliteStartParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
-
 async function connectPglite(dataDir: string, migrated: boolean): Promise<MigratingDriver> {
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
@@ -153,7 +147,7 @@ async function connectPglite(dataDir: string, migrated: boolean): Promise<Migrat
   const snapshot = fresh && migrated ? migratedSnapshot() : null;
   const pg = await PGlite.create(dataDir, {
     startParams: pgliteStartParams,
-    ...(snapshot ? { loadDataDir: snapshot } : {}),
+    ...(snapshot ? { loadDataDir: snapshot } : { initDbStartParams: pgliteInitDbParams }),
   });
   return {
     kind: 'pglite',

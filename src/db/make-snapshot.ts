@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
-import { pgliteStartParams } from './driver.ts';
+import { pgliteInitDbParams, pgliteStartParams } from './pglite-settings.ts';
 import { encodeSnapshot, migratedSnapshot, migrationsFolder, snapshotFolder } from './pglite-snapshot.ts';
 
 const out = fileURLToPath(new URL('../pglite/', import.meta.url));
@@ -16,7 +16,10 @@ if (migratedSnapshot() !== null) {
   if (resolve(snapshotFolder) !== resolve(out)) cpSync(snapshotFolder, out, { recursive: true });
   process.exit(0);
 }
-const pg = await PGlite.create('memory://', { startParams: pgliteStartParams });
+const pg = await PGlite.create('memory://', {
+  startParams: pgliteStartParams,
+  initDbStartParams: pgliteInitDbParams,
+});
 try {
   await migrate(drizzle(pg), { migrationsFolder });
   // A checkpoint first: the snapshot then needs no WAL replay when it is opened.

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import { pgliteInitDbParams } from './pglite-settings.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
@@ -16,7 +17,7 @@ export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.me
 export const snapshotFolder = fileURLToPath(new URL('../../dist/pglite', import.meta.url));
 
 export interface SnapshotStamp {
-  /** sha256 of drizzle/meta/_journal.json and every drizzle/*.sql. */
+  /** sha256 of drizzle/meta/_journal.json, every drizzle/*.sql, and how PGlite is started (driver.ts). */
   migrations: string;
   /** The PGlite package version that wrote the data directory. */
   pglite: string;
@@ -33,6 +34,7 @@ export function migrationsHash(folder = migrationsFolder): string {
     h.update(`${f}\0`);
     h.update(readFileSync(join(folder, f)));
   }
+  h.update(`initdb ${pgliteInitDbParams.join(' ')}`);
   const out = h.digest('hex');
   if (folder === migrationsFolder) hash = out;
   return out;
