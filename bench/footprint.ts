@@ -6,7 +6,8 @@
 // after 30 s idle. Prints the medians:
 //   RESULT bench:footprint pg_ready_ms=… pg_rss_mb=… pglite_ready_ms=… pglite_rss_mb=… package_kb=…
 // Knobs: FOOTPRINT_RUNS (5), FOOTPRINT_IDLE_MS (30000), BENCH_PG_URL, FOOTPRINT_BIN (another checkout's
-// bin/firebreak.js, to measure it the same way).
+// bin/firebreak.js, to measure it the same way), FOOTPRINT_NODE_OPTIONS (NODE_OPTIONS for the server
+// only, e.g. --max-semi-space-size=2: V8's young generation is most of the idle heap).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,6 +63,7 @@ async function start(env: Record<string, string>): Promise<{ child: ChildProcess
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       PATH: process.env.PATH ?? '',
+      ...(process.env.FOOTPRINT_NODE_OPTIONS ? { NODE_OPTIONS: process.env.FOOTPRINT_NODE_OPTIONS } : {}),
       ...env,
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -170,7 +172,8 @@ async function main(): Promise<void> {
     `RESULT bench:footprint pg_ready_ms=${m(pg, 'readyMs')} pg_rss_mb=${m(pg, 'rssMb')} ` +
       `pglite_ready_ms=${m(pglite, 'readyMs')} pglite_rss_mb=${m(pglite, 'rssMb')} package_kb=${pkg.packed} ` +
       `pg_restart_ready_ms=${m(pg, 'restartReadyMs')} pglite_restart_ready_ms=${m(pglite, 'restartReadyMs')} ` +
-      `package_unpacked_kb=${pkg.unpacked} runs=${runs} idle_ms=${idleMs}`,
+      `package_unpacked_kb=${pkg.unpacked} runs=${runs} idle_ms=${idleMs}` +
+      (process.env.FOOTPRINT_NODE_OPTIONS ? ` node_options="${process.env.FOOTPRINT_NODE_OPTIONS}"` : ''),
   );
 }
 

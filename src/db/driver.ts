@@ -9,7 +9,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { pgliteInitDbParams, pgliteStartParams } from './pglite-settings.ts';
-import { migratedSnapshot, migrationsFolder } from './pglite-snapshot.ts';
+import { migratedSnapshot, migrationsFolder, writeMigratedSnapshot } from './pglite-snapshot.ts';
 
 export { migrationsFolder };
 
@@ -141,13 +141,18 @@ async function connectPostgres(url: string, max: number): Promise<MigratingDrive
 
 async function connectPglite(dataDir: string, migrated: boolean): Promise<MigratingDriver> {
   const inMemory = dataDir.startsWith('memory://');
-  if (!inMemory) mkdirSync(dataDir, { recursive: true });
-  // A new database starts from the build's migrated snapshot instead of initdb (see pglite-snapshot.ts).
-  const fresh = inMemory || !existsSync(join(dataDir, 'PG_VERSION'));
-  const snapshot = fresh && migrated ? migratedSnapshot() : null;
+  // A new database starts from the build's migrated snapshot instead of initdb (see pglite-snapshot.ts):
+  // written into an empty directory, or handed over whole to an in-memory database.
+  let snapshot: Blob | null = null;
+  let fromSnapshot = false;
+  if (inMemory) snapshot = migrated ? migratedSnapshot() : null;
+  else if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    mkdirSync(dataDir, { recursive: true });
+    fromSnapshot = migrated && writeMigratedSnapshot(dataDir);
+  }
   const pg = await PGlite.create(dataDir, {
     startParams: pgliteStartParams,
-    ...(snapshot ? { loadDataDir: snapshot } : { initDbStartParams: pgliteInitDbParams }),
+    ...(snapshot ? { loadDataDir: snapshot } : fromSnapshot ? {} : { initDbStartParams: pgliteInitDbParams }),
   });
   return {
     kind: 'pglite',

@@ -4,7 +4,7 @@
 // It is used only when it was made from exactly the migrations in drizzle/ and by this PGlite version;
 // otherwise the database is made the slow way, with the same result.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,16 +48,80 @@ export function pgliteVersion(): string {
 }
 
 /**
- * The migrated data directory as a tar Blob for `PGlite.create({ loadDataDir })`, or null if none fits.
- * Read anew each time (tens of MB once unpacked): a long-running serve must not keep it.
+ * The migrated data directory as a tar, or null if none fits. Read anew each time (31 MB unpacked): a
+ * long-running serve must not keep it.
  */
-export function migratedSnapshot(folder = snapshotFolder): Blob | null {
+function migratedTar(folder: string): Buffer | null {
   try {
     const stamp = JSON.parse(readFileSync(join(folder, 'migrated.json'), 'utf8')) as SnapshotStamp;
     if (stamp.migrations !== migrationsHash() || stamp.pglite !== pgliteVersion()) return null;
-    return new Blob([brotliDecompressSync(readFileSync(join(folder, 'migrated.tar.br')))]);
+    return brotliDecompressSync(readFileSync(join(folder, 'migrated.tar.br')));
   } catch {
     return null; // not built (a checkout before `npm run build`): initdb and the migrations instead
+  }
+}
+
+/** The snapshot as a Blob for an in-memory PGlite (`PGlite.create({ loadDataDir })`), or null. */
+export function migratedSnapshot(folder = snapshotFolder): Blob | null {
+  const tar = migratedTar(folder);
+  return tar ? new Blob([tar]) : null;
+}
+
+/**
+ * Writes the snapshot's files into a new data directory, for PGlite to open as an existing database.
+ * Done here rather than through loadDataDir, which holds the tar three times over in JavaScript memory
+ * on its way in (~130 MB that a long-running serve then never gave back). Only into an empty directory
+ * (or one this left half-written: a marker file says so); PG_VERSION, which makes it a database, is
+ * written last. False when no snapshot fits or the directory holds something else.
+ */
+export function writeMigratedSnapshot(dataDir: string, folder = snapshotFolder): boolean {
+  const marker = join(dataDir, '.firebreak-snapshot-incomplete');
+  if (readdirSync(dataDir).length > 0 && !existsSync(marker)) return false;
+  const tar = migratedTar(folder);
+  if (!tar) return false;
+  writeFileSync(marker, '');
+  let version: TarEntry | undefined;
+  for (const entry of tarEntries(tar)) {
+    if (entry.name === 'PG_VERSION') version = entry;
+    else writeEntry(dataDir, entry);
+  }
+  if (!version) throw new Error('the PGlite snapshot has no PG_VERSION');
+  writeEntry(dataDir, version);
+  rmSync(marker);
+  return true;
+}
+
+function writeEntry(dataDir: string, entry: TarEntry): void {
+  const path = join(dataDir, entry.name);
+  if (entry.type === 'dir') {
+    mkdirSync(path, { recursive: true, mode: entry.mode });
+    return;
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, entry.data, { mode: entry.mode });
+}
+
+interface TarEntry {
+  name: string;
+  type: 'file' | 'dir';
+  mode: number;
+  data: Uint8Array;
+}
+
+/** The entries of a ustar archive as PGlite's dumpDataDir writes it: regular files and directories. */
+function* tarEntries(tar: Buffer): Generator<TarEntry> {
+  const text = (from: number, length: number) =>
+    tar.toString('latin1', from, from + length).replace(/\0.*$/s, '');
+  for (let at = 0; at + 512 <= tar.length; ) {
+    if (tar[at] === 0) return; // the two zero blocks that end the archive
+    const name = `${text(at + 345, 155)}${text(at, 100)}`.replace(/^\/+/, '');
+    const size = Number.parseInt(text(at + 124, 12).trim() || '0', 8);
+    const flag = text(at + 156, 1) || '0';
+    const mode = Number.parseInt(text(at + 100, 8).trim() || '600', 8) & 0o777;
+    if (name.split('/').includes('..')) throw new Error(`snapshot entry ${name} leaves the data directory`);
+    if (flag !== '0' && flag !== '5') throw new Error(`snapshot entry ${name} has tar type ${flag}`);
+    yield { name, type: flag === '5' ? 'dir' : 'file', mode, data: tar.subarray(at + 512, at + 512 + size) };
+    at += 512 + Math.ceil(size / 512) * 512;
   }
 }
 
