@@ -11,7 +11,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/support/private-postgres.ts';
 import { benchServerUrl, envInt } from './support/env.ts';
@@ -19,6 +19,8 @@ import { databaseUrl, recreateDatabase } from './support/pg.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const bin = process.env.FOOTPRINT_BIN ?? join(repo, 'bin/firebreak.js');
+/** The checkout the measured bin belongs to: its own runbooks are loaded. */
+const checkout = join(dirname(bin), '..');
 const runs = envInt('FOOTPRINT_RUNS', 5);
 const idleMs = envInt('FOOTPRINT_IDLE_MS', 30_000);
 
@@ -59,7 +61,7 @@ async function start(env: Record<string, string>): Promise<{ child: ChildProcess
   const port = await freePort();
   const t0 = performance.now();
   const child = spawn(process.execPath, [bin, 'serve'], {
-    cwd: repo,
+    cwd: checkout,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       PATH: process.env.PATH ?? '',
@@ -68,7 +70,7 @@ async function start(env: Record<string, string>): Promise<{ child: ChildProcess
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
-      RUNBOOKS_DIR: join(repo, 'runbooks'),
+      RUNBOOKS_DIR: join(checkout, 'runbooks'),
     },
   });
   for (;;) {
