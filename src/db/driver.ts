@@ -3,11 +3,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { migrationsPending } from './pending-migrations.ts';
 import { pgliteInitDbParams, pgliteStartParams } from './pglite-settings.ts';
 import { migratedSnapshot, migrationsFolder, writeMigratedSnapshot } from './pglite-snapshot.ts';
 
@@ -80,7 +77,7 @@ async function connectPostgres(url: string, max: number): Promise<MigratingDrive
     connection: { application_name: 'firebreak' },
     // Timestamps and JSON come back as Date and objects; int8 as string, which the store converts.
   });
-  return {
+  const driver: MigratingDriver = {
     kind: 'postgres',
     async query<T extends Row>(text: string, params: readonly unknown[] = []) {
       return (await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
@@ -124,11 +121,14 @@ async function connectPostgres(url: string, max: number): Promise<MigratingDrive
       await sql.notify(channel, payload);
     },
     async migrate() {
+      if (!(await migrationsPending(driver))) return;
+      const { drizzle } = await import('drizzle-orm/postgres-js');
+      const { migrate } = await import('drizzle-orm/postgres-js/migrator');
       // Several workers may start at once: an advisory lock on a one-connection client serialises them.
       const one = postgres(url, { max: 1, onnotice: () => {} });
       try {
         await one`select pg_advisory_lock(${MIGRATION_LOCK})`;
-        await migratePostgres(drizzlePostgres(one), { migrationsFolder });
+        await migrate(drizzle(one), { migrationsFolder });
       } finally {
         await one.end({ timeout: 5 });
       }
@@ -137,6 +137,7 @@ async function connectPostgres(url: string, max: number): Promise<MigratingDrive
       await sql.end({ timeout: 5 });
     },
   };
+  return driver;
 }
 
 async function connectPglite(dataDir: string, migrated: boolean): Promise<MigratingDriver> {
@@ -154,7 +155,7 @@ async function connectPglite(dataDir: string, migrated: boolean): Promise<Migrat
     startParams: pgliteStartParams,
     ...(snapshot ? { loadDataDir: snapshot } : fromSnapshot ? {} : { initDbStartParams: pgliteInitDbParams }),
   });
-  return {
+  const driver: MigratingDriver = {
     kind: 'pglite',
     async query<T extends Row>(text: string, params: readonly unknown[] = []) {
       return (await pg.query<T>(text, params as unknown[])).rows;
@@ -187,10 +188,14 @@ async function connectPglite(dataDir: string, migrated: boolean): Promise<Migrat
       await pg.query('select pg_notify($1, $2)', [channel, payload]);
     },
     async migrate() {
-      await migratePglite(drizzlePglite(pg), { migrationsFolder });
+      if (!(await migrationsPending(driver))) return;
+      const { drizzle } = await import('drizzle-orm/pglite');
+      const { migrate } = await import('drizzle-orm/pglite/migrator');
+      await migrate(drizzle(pg), { migrationsFolder });
     },
     async close() {
       await pg.close();
     },
   };
+  return driver;
 }

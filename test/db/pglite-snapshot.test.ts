@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { connect, migrationsFolder } from '../../src/db/driver.ts';
+import { migrationsPending } from '../../src/db/pending-migrations.ts';
 import { migratedSnapshot, writeMigratedSnapshot } from '../../src/db/pglite-snapshot.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'firebreak-snapshot-'));
@@ -65,8 +66,23 @@ describe('the migrated PGlite snapshot', () => {
         'select count(*)::int as n from drizzle.__drizzle_migrations',
       );
       expect(row!.n).toBe(journal.entries.length);
+      // Nothing left to apply: a start does not load drizzle's migrator.
+      expect(await migrationsPending(memory)).toBe(false);
+      await memory.query(
+        'delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)',
+      );
+      expect(await migrationsPending(memory)).toBe(true);
     } finally {
       await memory.close();
+    }
+  });
+
+  test('a database without the migrations table has everything pending', async () => {
+    const bare = await connect({ dataDir: 'memory://', migrate: false });
+    try {
+      expect(await migrationsPending(bare)).toBe(true);
+    } finally {
+      await bare.close();
     }
   });
 });
