@@ -24,8 +24,7 @@ function run(cmd: string, args: string[], cwd = app) {
     timeout: 300_000,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_cache: process.env.npm_config_cache },
   });
-  const output = `${r.stdout}${r.stderr}`;
-  return { status: r.status, output };
+  return { status: r.status, stdout: r.stdout, output: `${r.stdout}${r.stderr}` };
 }
 
 const npm = (...args: string[]) => run('npm', [...args, '--prefer-offline', '--no-audit', '--no-fund']);
@@ -33,7 +32,7 @@ const npm = (...args: string[]) => run('npm', [...args, '--prefer-offline', '--n
 beforeAll(() => {
   const packed = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], ROOT);
   expect(packed.status, packed.output).toBe(0);
-  const [info] = JSON.parse(packed.output.slice(packed.output.indexOf('['))) as {
+  const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as {
     filename: string;
     files: { path: string }[];
   }[];
