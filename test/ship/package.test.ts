@@ -121,7 +121,12 @@ describe('the published package', () => {
         throw new Error(`${err.message}; serve printed:\n${out}`);
       },
     );
-    expect(out).toContain(`runbook service-down`);
+    // The lines after "listening on" (the runbooks loaded) may arrive in a later chunk.
+    await until(async () => (out.includes('runbook service-down') ? true : null), 10_000).catch(
+      (err: Error) => {
+        throw new Error(`${err.message}; serve printed:\n${out}`);
+      },
+    );
     const alert = {
       version: '4',
       status: 'firing',
