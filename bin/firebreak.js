@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// The firebreak CLI. Runbooks and firebreak itself are TypeScript run as-is through tsx.
-import { register } from 'tsx/esm/api';
+// The firebreak CLI: the built JavaScript in dist/, run by plain node. Runbook files in TypeScript are
+// compiled as they load (src/runbooks/hooks.ts); firebreak itself needs no TypeScript tooling.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('firebreak: dist/ is missing; in a checkout, run `npm run build` (npm ci does it).\n');
+  process.exit(1);
+}
+const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));

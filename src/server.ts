@@ -19,7 +19,8 @@ import { Ingestor } from './incidents/ingest.ts';
 import { Postmortems } from './incidents/postmortems.ts';
 import { redactor } from './incidents/redact.ts';
 import { Router } from './incidents/route.ts';
-import { type SlackIntegration, slackSettings, slackWiring } from './integrations/slack/slack.ts';
+import { slackSettings } from './integrations/slack/settings.ts';
+import type { SlackIntegration } from './integrations/slack/slack.ts';
 import { type Observability, startObservability } from './observability/observability.ts';
 import { pinoLogger } from './observability/pino-logger.ts';
 import { GameDayScheduler, type GameDaySchedulerOptions } from './scheduler/scheduler.ts';
@@ -58,7 +59,10 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const logger = opts.logger ?? pinoLogger({ level: config.LOG_LEVEL, redact: redact.text });
   const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
   const slackConfig = slackSettings(config);
-  const wiring = slackConfig ? slackWiring(slackConfig, { logger, redact }) : null;
+  // Bolt loads only when Slack is on (see integrations/slack/settings.ts).
+  const wiring = slackConfig
+    ? (await import('./integrations/slack/slack.ts')).slackWiring(slackConfig, { logger, redact })
+    : null;
   const fb = await createFirebreak({
     ...options,
     logger,

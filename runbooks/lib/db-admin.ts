@@ -28,7 +28,7 @@ export function dbAdmin(http: Http, base = endpoints().dbAdmin) {
       requestJson<{ terminated: TerminatedSession[] }>(
         http,
         `${base.url}/api/v1/databases/${encodeURIComponent(database)}/sessions/terminate`,
-        { method: 'POST', token: base.token, headers: { 'idempotency-key': idempotencyKey }, body: req },
+        { method: 'POST', endpoint: base, headers: { 'idempotency-key': idempotencyKey }, body: req },
       ),
   };
 }

@@ -1,33 +1,62 @@
 // Where the runbooks' systems live, read from the environment once (on first use, not at import: a
 // runbook file must load even where these are unset, e.g. `firebreak runbooks validate` on a laptop).
 // Defaults point at localhost: `kubectl proxy` on 8001, Prometheus on 9090.
+//
+// Kubernetes, in this order:
+// 1. `KUBERNETES_API_URL` set: that API server, with `KUBERNETES_TOKEN` (or `KUBERNETES_TOKEN_FILE`)
+//    and, for a private CA, `KUBERNETES_CA_FILE`.
+// 2. Inside a pod (`KUBERNETES_SERVICE_HOST` set and a service-account token mounted): the cluster's
+//    own API server at https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT, trusted through the
+//    mounted ca.crt, as the pod's service account. The token file is read at every request: the kubelet
+//    rotates it (about hourly for projected tokens), and an old token is refused.
+// 3. Otherwise `kubectl proxy` on 127.0.0.1:8001.
+// Every token has a `<NAME>_FILE` form, read at every request like the service account's.
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { NonRetryableError, z } from 'firebreak';
+import { Agent, type Dispatcher } from 'undici';
 
-const url = (fallback: string) =>
-  z
-    .url()
-    .default(fallback)
-    .transform((u) => u.replace(/\/+$/, ''));
+const withoutSlash = z.url().transform((v) => v.replace(/\/+$/, ''));
+const url = (fallback: string) => withoutSlash.default(fallback);
 const secret = z
   .string()
   .optional()
   .transform((s) => (s?.trim() ? s.trim() : undefined));
 
 const schema = z.object({
-  KUBERNETES_API_URL: url('http://127.0.0.1:8001'),
+  /** Unset: the pod's own cluster when running in one, else `kubectl proxy` on 127.0.0.1:8001. */
+  KUBERNETES_API_URL: withoutSlash.optional(),
   /** Bearer token of the service account the runbooks act as; unset behind `kubectl proxy`. */
   KUBERNETES_TOKEN: secret,
+  KUBERNETES_TOKEN_FILE: secret,
+  /** PEM bundle that signed KUBERNETES_API_URL's certificate, when not a public CA. */
+  KUBERNETES_CA_FILE: secret,
+  /** Set by the kubelet in every pod. */
+  KUBERNETES_SERVICE_HOST: secret,
+  KUBERNETES_SERVICE_PORT: z.coerce.number().int().min(1).max(65535).default(443),
+  /** Where the service account is mounted (the default is Kubernetes'; tests point elsewhere). */
+  KUBERNETES_SERVICE_ACCOUNT_DIR: z.string().default('/var/run/secrets/kubernetes.io/serviceaccount'),
   PROMETHEUS_URL: url('http://127.0.0.1:9090'),
   FEATURE_FLAGS_URL: url('http://127.0.0.1:8090'),
   FEATURE_FLAGS_TOKEN: secret,
+  FEATURE_FLAGS_TOKEN_FILE: secret,
   /** The database admin service that ends sessions (see db-admin.ts). */
   DB_ADMIN_URL: url('http://127.0.0.1:8091'),
   DB_ADMIN_TOKEN: secret,
+  DB_ADMIN_TOKEN_FILE: secret,
 });
 
 export interface Endpoint {
   url: string;
+  /** A bearer token given as a value… */
   token: string | undefined;
+  /** …or the file that holds it, read at each request so that a rotated token is picked up. */
+  tokenFile?: string;
+  /** Trusts the CA that signed the endpoint's certificate (a cluster's own CA), for HTTPS. */
+  dispatcher?: Dispatcher;
+  /** How the endpoint was chosen, for logs and evidence. */
+  source?: string;
 }
 
 export interface Endpoints {
@@ -37,6 +66,8 @@ export interface Endpoints {
   dbAdmin: Endpoint;
 }
 
+type Env = z.output<typeof schema>;
+
 export function parseEndpoints(env: Record<string, string | undefined>): Endpoints {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
@@ -45,11 +76,63 @@ export function parseEndpoints(env: Record<string, string | undefined>): Endpoin
   }
   const e = parsed.data;
   return {
-    kubernetes: { url: e.KUBERNETES_API_URL, token: e.KUBERNETES_TOKEN },
+    kubernetes: kubernetesEndpoint(e),
     prometheus: { url: e.PROMETHEUS_URL, token: undefined },
-    flags: { url: e.FEATURE_FLAGS_URL, token: e.FEATURE_FLAGS_TOKEN },
-    dbAdmin: { url: e.DB_ADMIN_URL, token: e.DB_ADMIN_TOKEN },
+    flags: withToken(e.FEATURE_FLAGS_URL, e, 'FEATURE_FLAGS_TOKEN'),
+    dbAdmin: withToken(e.DB_ADMIN_URL, e, 'DB_ADMIN_TOKEN'),
   };
+}
+
+type TokenVariable = 'KUBERNETES_TOKEN' | 'FEATURE_FLAGS_TOKEN' | 'DB_ADMIN_TOKEN';
+
+/** `<NAME>` or `<NAME>_FILE` (both at once is a mistake), else the token file given as a fallback. */
+function withToken(url: string, e: Env, name: TokenVariable, fallbackFile?: string): Endpoint {
+  const token = e[name];
+  const tokenFile = e[`${name}_FILE`] ?? (token ? undefined : fallbackFile);
+  if (token && e[`${name}_FILE`]) {
+    throw new NonRetryableError(`runbook endpoints are misconfigured: set ${name} or ${name}_FILE, not both`);
+  }
+  return tokenFile ? { url, token: undefined, tokenFile } : { url, token };
+}
+
+function kubernetesEndpoint(e: Env): Endpoint {
+  const trust = (caFile: string) => ({ dispatcher: new Agent({ connect: { ca: readFileSync(caFile) } }) });
+  if (e.KUBERNETES_API_URL) {
+    return {
+      ...withToken(e.KUBERNETES_API_URL, e, 'KUBERNETES_TOKEN'),
+      ...(e.KUBERNETES_CA_FILE ? trust(e.KUBERNETES_CA_FILE) : {}),
+      source: 'KUBERNETES_API_URL',
+    };
+  }
+  const account = e.KUBERNETES_SERVICE_ACCOUNT_DIR;
+  if (e.KUBERNETES_SERVICE_HOST && existsSync(join(account, 'token'))) {
+    // An IPv6 service address needs brackets in a URL.
+    const host = e.KUBERNETES_SERVICE_HOST.includes(':')
+      ? `[${e.KUBERNETES_SERVICE_HOST}]`
+      : e.KUBERNETES_SERVICE_HOST;
+    const ca = join(account, 'ca.crt');
+    return {
+      ...withToken(
+        `https://${host}:${e.KUBERNETES_SERVICE_PORT}`,
+        e,
+        'KUBERNETES_TOKEN',
+        join(account, 'token'),
+      ),
+      ...(existsSync(ca) ? trust(ca) : {}),
+      source: 'in-cluster service account',
+    };
+  }
+  return {
+    ...withToken('http://127.0.0.1:8001', e, 'KUBERNETES_TOKEN'),
+    source: 'kubectl proxy',
+  };
+}
+
+/** The token to send now: a token file is read at every call (the kubelet rotates service-account tokens). */
+export async function bearerToken(e: Endpoint): Promise<string | undefined> {
+  if (!e.tokenFile) return e.token;
+  const token = (await readFile(e.tokenFile, 'utf8')).trim();
+  return token || undefined;
 }
 
 let cached: Endpoints | undefined;

@@ -27,11 +27,11 @@ export interface SetFlag<T> {
 export function flags(http: Http, base = endpoints().flags) {
   const url = (key: string) => `${base.url}/api/v1/flags/${encodeURIComponent(key)}`;
   return {
-    get: <T>(key: string) => requestJson<Flag<T>>(http, url(key), { token: base.token }),
+    get: <T>(key: string) => requestJson<Flag<T>>(http, url(key), { endpoint: base }),
     set: <T>(key: string, s: SetFlag<T>) =>
       requestJson<Flag<T>>(http, url(key), {
         method: 'PUT',
-        token: base.token,
+        endpoint: base,
         headers: {
           'idempotency-key': s.idempotencyKey,
           ...(s.ifVersion === undefined ? {} : { 'if-match': String(s.ifVersion) }),

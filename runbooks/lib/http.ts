@@ -1,6 +1,7 @@
 // One way for the API clients to call out through a step's `ctx.http`: JSON in and out, and HTTP
 // failures turned into errors whose retryability the engine reads (4xx: a retry will not help).
 import { FirebreakError, NonRetryableError } from 'firebreak';
+import { bearerToken, type Endpoint } from './endpoints.ts';
 
 /** A step's `ctx.http` (fetch bound to the step's abort signal), or any fetch. */
 export type Http = (url: string | URL, init?: RequestInit) => Promise<Response>;
@@ -11,7 +12,8 @@ export interface RequestOptions {
   /** Default application/json when there is a body. */
   contentType?: string;
   headers?: Record<string, string>;
-  token?: string | undefined;
+  /** Where the request goes: its bearer token (a token file is read now) and its CA trust, if any. */
+  endpoint?: Endpoint;
   /** Statuses answered with null instead of an error (404 for "gone already", 409 for "exists"). */
   tolerate?: readonly number[];
 }
@@ -51,13 +53,17 @@ export async function requestText(http: Http, url: string, opts: RequestOptions 
 async function send(http: Http, url: string, opts: RequestOptions): Promise<Response | null> {
   const method = opts.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  const init: RequestInit = { method, headers };
+  const token = opts.endpoint ? await bearerToken(opts.endpoint) : undefined;
+  if (token) headers.authorization = `Bearer ${token}`;
+  // `dispatcher` is Node's fetch option for an undici Agent (here: one that trusts a private CA); the
+  // undici package's Agent and Node's bundled fetch types differ only in their TypeScript declarations.
+  const init: Omit<RequestInit, 'dispatcher'> & { dispatcher?: unknown } = { method, headers };
+  if (opts.endpoint?.dispatcher) init.dispatcher = opts.endpoint.dispatcher;
   if (opts.body !== undefined) {
     headers['content-type'] = opts.contentType ?? 'application/json';
     init.body = JSON.stringify(opts.body);
   }
-  const res = await http(url, init);
+  const res = await http(url, init as RequestInit);
   if (opts.tolerate?.includes(res.status)) return null;
   if (!res.ok) throw new HttpError(res.status, method, url, errorDetail(await res.text()));
   return res;

@@ -91,7 +91,7 @@ export const enc = encodeURIComponent;
 /** A JSON call to the API server at `path`, with the configured token. */
 export function kubeCall(http: Http, base = endpoints().kubernetes) {
   return <T>(path: string, opts: RequestOptions = {}) =>
-    requestJson<T>(http, `${base.url}${path}`, { token: base.token, ...opts });
+    requestJson<T>(http, `${base.url}${path}`, { endpoint: base, ...opts });
 }
 
 export function kubernetes(http: Http, base = endpoints().kubernetes) {
@@ -160,9 +160,7 @@ export function kubernetes(http: Http, base = endpoints().kubernetes) {
       const params = new URLSearchParams({ tailLines: String(opts.tailLines ?? 100) });
       if (opts.container) params.set('container', opts.container);
       if (opts.previous) params.set('previous', 'true');
-      return requestText(http, `${base.url}${core(ns)}/pods/${enc(pod)}/log?${params}`, {
-        token: base.token,
-      });
+      return requestText(http, `${base.url}${core(ns)}/pods/${enc(pod)}/log?${params}`, { endpoint: base });
     },
 
     /** Deleting a Deployment's pod restarts it: its ReplicaSet creates a new one. Gone already is fine. */

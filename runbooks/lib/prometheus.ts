@@ -27,7 +27,7 @@ export function prometheus(http: Http, base = endpoints().prometheus): Prometheu
     const url = new URL(`${base.url}/api/v1/query`);
     url.searchParams.set('query', promql);
     if (at) url.searchParams.set('time', String(at.getTime() / 1000));
-    const body = await requestJson<QueryResponse>(http, url.toString(), { token: base.token });
+    const body = await requestJson<QueryResponse>(http, url.toString(), { endpoint: base });
     if (body?.status !== 'success' || !body.data) {
       throw new NonRetryableError(`Prometheus refused ${promql}: ${body?.error ?? 'no data'}`);
     }

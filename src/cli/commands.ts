@@ -4,6 +4,7 @@
 import { approvalsCommand, approveCommand, rejectCommand } from './decide.ts';
 import { doctorCommand } from './doctor.ts';
 import { gamedayCommand } from './gameday.ts';
+import { initCommand } from './init.ts';
 import { cancelCommand, incidentsCommand, retryCommand, runsCommand } from './inspect.ts';
 import type { Command } from './io.ts';
 import { migrateCommand } from './migrate.ts';
@@ -33,6 +34,7 @@ export const commands: Record<string, Command> = {
   serve: serveCommand,
   worker: workerCommand,
   migrate: migrateCommand,
+  init: initCommand,
   doctor: doctorCommand,
   ...shellCommands,
 };

@@ -1,5 +1,6 @@
 // Configuration comes from the environment, parsed once at start with zod and passed down. No other
 // module reads process.env. A bad value stops the start with a message naming the variable.
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.ts';
 import { ValidationError } from '../core/errors.ts';
@@ -26,7 +27,17 @@ const commaList = z.string().transform((v) =>
     .filter(Boolean),
 );
 
-const secret = z.string().min(8, 'must be at least 8 characters');
+/**
+ * Marks a variable as a credential. Every credential may also come from a file: `<NAME>_FILE` holds a
+ * path whose content is the value (a Kubernetes or Docker secret mounted as a file), so it never sits
+ * in the process environment, `ps e` or a manifest. Mark a new credential variable with this (or build
+ * it on `secret`) and its `_FILE` form exists; see `credentialVariables` and `readCredentialFiles`.
+ */
+function credential<T extends z.ZodType>(schema: T): T {
+  return schema.meta({ credential: true }) as T;
+}
+
+const secret = credential(z.string().min(8, 'must be at least 8 characters'));
 
 export const roles = ['viewer', 'operator', 'approver', 'admin'] as const;
 export type Role = (typeof roles)[number];
@@ -37,7 +48,7 @@ export interface ApiToken {
   identity: string;
 }
 
-const apiTokens = z.string().transform((v, ctx): ApiToken[] => {
+const apiTokens = credential(z.string()).transform((v, ctx): ApiToken[] => {
   const out: ApiToken[] = [];
   for (const part of v
     .split(',')
@@ -69,10 +80,8 @@ function otlpHeaders(v: string): Record<string, string> {
 }
 
 export const configSchema = z.object({
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
-    .optional(),
+  /** A credential too: it usually carries the database password. */
+  DATABASE_URL: credential(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')).optional(),
   FIREBREAK_DATA_DIR: z.string().min(1).default('./.firebreak'),
   RUNBOOKS_DIR: z.string().min(1).default('./runbooks'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -98,7 +107,7 @@ export const configSchema = z.object({
   /** Header carrying the unix timestamp when Grafana's signature covers "<ts>:<body>". */
   GRAFANA_TIMESTAMP_HEADER: z.string().min(1).optional(),
   /** Comma-separated: several during a secret rotation. */
-  PAGERDUTY_WEBHOOK_SECRETS: commaList.optional(),
+  PAGERDUTY_WEBHOOK_SECRETS: credential(z.string()).pipe(commaList).optional(),
   DATADOG_TOKEN: secret.optional(),
   GENERIC_TOKEN: secret.optional(),
   /** `group=member|member;…`: who belongs to the approver groups that policies name. */
@@ -127,10 +136,7 @@ export const configSchema = z.object({
   /** `token=role[:identity],…` with role viewer, operator, approver or admin. None: loopback only. */
   API_TOKENS: apiTokens.optional(),
   /** Slack is on when the bot token is set; it then needs the signing secret and the incident channel. */
-  SLACK_BOT_TOKEN: z
-    .string()
-    .regex(/^xox[a-z]-/, 'must be a Slack token (xoxb-…)')
-    .optional(),
+  SLACK_BOT_TOKEN: credential(z.string().regex(/^xox[a-z]-/, 'must be a Slack token (xoxb-…)')).optional(),
   SLACK_SIGNING_SECRET: secret.optional(),
   /** The Web API base URL (tests point it at a local fake Slack). */
   SLACK_API_URL: z.url().default('https://slack.com/api/'),
@@ -151,7 +157,7 @@ export const configSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
   /** `key=value,…` sent with every export (an API key, say); values are treated as secrets. */
-  OTEL_EXPORTER_OTLP_HEADERS: z.string().transform(otlpHeaders).optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: credential(z.string()).transform(otlpHeaders).optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('firebreak'),
   /** true turns tracing off even with an endpoint configured. */
   OTEL_SDK_DISABLED: bool.default(false),
@@ -168,11 +174,53 @@ export type Config = z.output<typeof configSchema>;
 export function parseConfig(env: Record<string, string | undefined>): Config {
   // Empty strings mean "unset", as shells and .env files write them.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = configSchema.safeParse(cleaned);
-  if (parsed.success && slackProblems(parsed.data).length === 0) return parsed.data;
-  const issues = parsed.success ? slackProblems(parsed.data) : parsed.error.issues;
-  const lines = issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  throw new ValidationError(`invalid configuration:\n  ${lines.join('\n  ')}`, { issues });
+  const files = readCredentialFiles(cleaned);
+  const parsed = configSchema.safeParse(files.env);
+  const problems = [...files.issues, ...(parsed.success ? slackProblems(parsed.data) : parsed.error.issues)];
+  if (parsed.success && problems.length === 0) return parsed.data;
+  const lines = problems.map((i) => `${i.path.join('.')}: ${i.message}`);
+  throw new ValidationError(`invalid configuration:\n  ${lines.join('\n  ')}`, { issues: problems });
+}
+
+/** The variables marked `credential` in the schema: each has a `<NAME>_FILE` form. */
+export const credentialVariables: readonly string[] = Object.entries(configSchema.shape)
+  .filter(([, schema]) => isCredential(schema))
+  .map(([name]) => name);
+
+function isCredential(schema: z.core.$ZodType): boolean {
+  if (z.globalRegistry.get(schema as z.ZodType)?.credential === true) return true;
+  const def = schema._zod.def as { innerType?: z.core.$ZodType; in?: z.core.$ZodType };
+  const inner = def.innerType ?? def.in;
+  return inner ? isCredential(inner) : false;
+}
+
+/**
+ * Replaces each `<NAME>_FILE` of a credential by `<NAME>` with the file's content (a trailing newline,
+ * as `echo` and editors leave, is dropped). Setting both is refused: which one would win is a guess.
+ */
+export function readCredentialFiles(env: Record<string, string | undefined>): {
+  env: Record<string, string | undefined>;
+  issues: { path: string[]; message: string }[];
+} {
+  const out = { ...env };
+  const issues: { path: string[]; message: string }[] = [];
+  for (const name of credentialVariables) {
+    const path = env[`${name}_FILE`];
+    if (path === undefined) continue;
+    delete out[`${name}_FILE`];
+    if (env[name] !== undefined) {
+      issues.push({ path: [`${name}_FILE`], message: `set ${name} or ${name}_FILE, not both` });
+      continue;
+    }
+    try {
+      out[name] = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      issues.push({ path: [`${name}_FILE`], message: `cannot read ${path}: ${(err as Error).message}` });
+      continue;
+    }
+    if (out[name] === '') delete out[name];
+  }
+  return { env: out, issues };
 }
 
 /** Slack settings come as a set: a bot token without its signing secret or channel is a mistake. */

@@ -1,15 +1,16 @@
 // One narrow SQL surface over both databases. The store writes SQL once against this; only
 // connection handling, pipelining and wake-up delivery differ between PostgreSQL and PGlite.
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { lockDataDir } from './data-dir-lock.ts';
 import { durablePglite } from './durable-pglite.ts';
+import { migrationsPending } from './pending-migrations.ts';
+import { pgliteInitDbParams, pgliteStartParams } from './pglite-settings.ts';
+import { migratedSnapshot, migrationsFolder, writeMigratedSnapshot } from './pglite-snapshot.ts';
+
+export { migrationsFolder };
 
 export type Row = Record<string, unknown>;
 
@@ -34,8 +35,6 @@ export interface SqlDriver extends Queryable {
   close(): Promise<void>;
 }
 
-export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
-
 export interface ConnectOptions {
   /** postgres://… for PostgreSQL; unset for PGlite. */
   databaseUrl?: string | undefined;
@@ -49,7 +48,7 @@ export interface ConnectOptions {
 export async function connect(opts: ConnectOptions): Promise<SqlDriver> {
   const driver = opts.databaseUrl
     ? await connectPostgres(opts.databaseUrl, opts.poolSize ?? 10)
-    : await connectPglite(opts.dataDir ?? './.firebreak');
+    : await connectPglite(opts.dataDir ?? './.firebreak', opts.migrate !== false);
   if (opts.migrate !== false) {
     try {
       await driver.migrate();
@@ -80,7 +79,7 @@ async function connectPostgres(url: string, max: number): Promise<MigratingDrive
     connection: { application_name: 'firebreak' },
     // Timestamps and JSON come back as Date and objects; int8 as string, which the store converts.
   });
-  return {
+  const driver: MigratingDriver = {
     kind: 'postgres',
     async query<T extends Row>(text: string, params: readonly unknown[] = []) {
       return (await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
@@ -124,11 +123,14 @@ async function connectPostgres(url: string, max: number): Promise<MigratingDrive
       await sql.notify(channel, payload);
     },
     async migrate() {
+      if (!(await migrationsPending(driver))) return;
+      const { drizzle } = await import('drizzle-orm/postgres-js');
+      const { migrate } = await import('drizzle-orm/postgres-js/migrator');
       // Several workers may start at once: an advisory lock on a one-connection client serialises them.
       const one = postgres(url, { max: 1, onnotice: () => {} });
       try {
         await one`select pg_advisory_lock(${MIGRATION_LOCK})`;
-        await migratePostgres(drizzlePostgres(one), { migrationsFolder });
+        await migrate(drizzle(one), { migrationsFolder });
       } finally {
         await one.end({ timeout: 5 });
       }
@@ -137,21 +139,37 @@ async function connectPostgres(url: string, max: number): Promise<MigratingDrive
       await sql.end({ timeout: 5 });
     },
   };
+  return driver;
 }
 
-async function connectPglite(dataDir: string): Promise<MigratingDriver> {
+async function connectPglite(dataDir: string, migrated: boolean): Promise<MigratingDriver> {
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
-  // Taken before PGlite touches a file, held until close: one process per directory (data-dir-lock.ts).
+  // Taken before PGlite (or the snapshot) touches a file, held until close: one process per directory
+  // (data-dir-lock.ts).
   const lock = inMemory ? null : await lockDataDir(dataDir);
   let pg: PGlite;
   try {
-    pg = inMemory ? await PGlite.create(dataDir) : await PGlite.create(durablePglite(dataDir));
+    // A new database starts from the build's migrated snapshot instead of initdb (see pglite-snapshot.ts):
+    // written into an empty directory, or handed over whole to an in-memory database.
+    let snapshot: Blob | null = null;
+    let fromSnapshot = false;
+    if (inMemory) snapshot = migrated ? migratedSnapshot() : null;
+    else if (!existsSync(join(dataDir, 'PG_VERSION')))
+      fromSnapshot = migrated && writeMigratedSnapshot(dataDir);
+    const init = snapshot
+      ? { loadDataDir: snapshot }
+      : fromSnapshot
+        ? {}
+        : { initDbStartParams: pgliteInitDbParams };
+    pg = inMemory
+      ? await PGlite.create(dataDir, { startParams: pgliteStartParams, ...init })
+      : await PGlite.create({ ...durablePglite(dataDir, pgliteStartParams), ...init });
   } catch (err) {
     lock?.release();
     throw err;
   }
-  return {
+  const driver: MigratingDriver = {
     kind: 'pglite',
     async query<T extends Row>(text: string, params: readonly unknown[] = []) {
       return (await pg.query<T>(text, params as unknown[])).rows;
@@ -184,7 +202,10 @@ async function connectPglite(dataDir: string): Promise<MigratingDriver> {
       await pg.query('select pg_notify($1, $2)', [channel, payload]);
     },
     async migrate() {
-      await migratePglite(drizzlePglite(pg), { migrationsFolder });
+      if (!(await migrationsPending(driver))) return;
+      const { drizzle } = await import('drizzle-orm/pglite');
+      const { migrate } = await import('drizzle-orm/pglite/migrator');
+      await migrate(drizzle(pg), { migrationsFolder });
     },
     async close() {
       try {
@@ -194,4 +215,5 @@ async function connectPglite(dataDir: string): Promise<MigratingDriver> {
       }
     },
   };
+  return driver;
 }

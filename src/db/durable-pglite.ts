@@ -5,7 +5,7 @@
 // Emscripten), and NODEFS's fsync calls the real fsync(2): a commit is acknowledged only once it is on
 // disk, as on PostgreSQL.
 import { fsyncSync } from 'node:fs';
-import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import type { PGliteOptions } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
 
 let syncs = 0;
@@ -40,11 +40,12 @@ class DurableNodeFS extends NodeFS {
   }
 }
 
-export function durablePglite(dataDir: string): PGliteOptions {
+/** `startParams`: firebreak's own (pglite-settings.ts), made durable here. */
+export function durablePglite(dataDir: string, startParams: readonly string[]): PGliteOptions {
   return {
     fs: new DurableNodeFS(dataDir),
     startParams: [
-      ...PGlite.defaultStartParams.filter((p) => p !== '-F'),
+      ...startParams.filter((p) => p !== '-F'),
       '-c',
       'fsync=on',
       '-c',

@@ -2,11 +2,20 @@
 // exporter, no listener on the engine. On, spans go through a BatchSpanProcessor to an OTLP/HTTP
 // exporter. The provider is firebreak's own, not registered globally, so an embedding application's
 // OpenTelemetry setup stays untouched and several servers can share one process.
+import { createRequire } from 'node:module';
 import type { Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Config } from '../config/config.ts';
+
+// The SDK and the exporter load on first use, so a firebreak without tracing never pays for them
+// (protobufjs, the metrics SDK…: ~100 ms and ~15 MB at every start). A synchronous require keeps
+// startObservability synchronous, subscribed before the engine's first event; these packages resolve
+// to their CommonJS builds from `import` too, so it is the same module either way.
+const load = createRequire(import.meta.url);
+const sdk = () => ({
+  ...(load('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base')),
+  ...(load('@opentelemetry/resources') as typeof import('@opentelemetry/resources')),
+});
 
 export interface TracingSettings {
   /** The full traces URL (…/v1/traces). */
@@ -44,10 +53,14 @@ export interface TracingOptions {
 }
 
 export function otlpExporter(settings: TracingSettings): SpanExporter {
+  const { OTLPTraceExporter } = load(
+    '@opentelemetry/exporter-trace-otlp-http',
+  ) as typeof import('@opentelemetry/exporter-trace-otlp-http');
   return new OTLPTraceExporter({ url: settings.url, headers: settings.headers });
 }
 
 export function startTracing(opts: TracingOptions): Tracing {
+  const { BasicTracerProvider, BatchSpanProcessor, resourceFromAttributes } = sdk();
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': opts.serviceName, ...opts.attributes }),
     spanProcessors: [new BatchSpanProcessor(opts.exporter)],

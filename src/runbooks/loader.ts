@@ -7,6 +7,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { type AnyRunbook, isRunbook } from '../dsl/runbook.ts';
 import { runbookProblems } from '../dsl/validate.ts';
 import { type LoadedRunbook, loadRunbook } from '../engine/registry.ts';
+import { installRunbookImportHooks } from './import-hooks.ts';
 
 export interface LoadFailure {
   path: string;
@@ -37,7 +38,9 @@ export function runbookFiles(dir: string): string[] {
 export async function loadRunbooks(dir: string): Promise<LoadReport> {
   const report: LoadReport = { loaded: [], failed: [] };
   const seen = new Map<string, string>();
-  for (const path of runbookFiles(dir)) {
+  const files = runbookFiles(dir);
+  if (files.length > 0) installRunbookImportHooks();
+  for (const path of files) {
     let mod: Record<string, unknown>;
     try {
       mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;

@@ -101,8 +101,11 @@ describe('help', () => {
 });
 
 describe('completion', () => {
+  // The test below registers a stand-in command; the real table comes back after it.
+  const realInit = commands.init;
   afterEach(() => {
-    delete commands.init;
+    if (realInit) commands.init = realInit;
+    else delete commands.init;
   });
 
   async function complete(line: string[]): Promise<string[]> {
@@ -121,7 +124,7 @@ describe('completion', () => {
   });
 
   test('a command added to the table has its help and completion at once', async () => {
-    // As `firebreak init` will be registered: a command with only a summary, a usage and run().
+    // A command with only a summary, a usage and run(), registered as `init` would be.
     const init: Command = {
       summary: 'write a starter runbook folder',
       usage: 'init [<dir>]',

@@ -1,8 +1,11 @@
 // Configuration is checked once, at start: a bad value stops `firebreak serve` before anything listens,
 // with a message that names the variable (and never repeats a secret's value).
-import { describe, expect, test } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { parseConfig } from '../../src/config/config.ts';
+import { credentialVariables, parseConfig, secretsOf } from '../../src/config/config.ts';
 
 /** Runs `firebreak serve` with `env`, capturing what it writes. */
 async function serve(env: Record<string, string>): Promise<{ code: number; out: string[]; err: string }> {
@@ -80,5 +83,81 @@ describe('good values', () => {
         { token: 'ops-token-22', role: 'operator', identity: 'operator-token-2' },
       ],
     });
+  });
+});
+
+describe('every credential may come from a file (<NAME>_FILE)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'firebreak-secrets-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, content: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, content, { mode: 0o600 });
+    return path;
+  };
+  /** A valid value per credential; a credential added later without a sample gets a plain long string. */
+  const samples: Record<string, string> = {
+    DATABASE_URL: 'postgres://firebreak:db-password-1@db:5432/firebreak',
+    API_TOKENS: 'admin-token-from-file=admin:ops',
+    SLACK_BOT_TOKEN: 'xoxb-1234-from-a-file',
+    PAGERDUTY_WEBHOOK_SECRETS: 'pd-secret-one,pd-secret-two',
+    OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=otlp-key-from-file',
+  };
+  const sample = (name: string) => samples[name] ?? `${name.toLowerCase()}-value-from-file`;
+
+  test('the credentials are marked in the schema, webhook, API, Slack, metrics and database ones included', () => {
+    expect(credentialVariables).toEqual(
+      expect.arrayContaining([
+        'DATABASE_URL',
+        'API_TOKENS',
+        'ALERTMANAGER_TOKEN',
+        'GRAFANA_TOKEN',
+        'GRAFANA_HMAC_SECRET',
+        'PAGERDUTY_WEBHOOK_SECRETS',
+        'DATADOG_TOKEN',
+        'GENERIC_TOKEN',
+        'SLACK_BOT_TOKEN',
+        'SLACK_SIGNING_SECRET',
+        'METRICS_TOKEN',
+        'OTEL_EXPORTER_OTLP_HEADERS',
+      ]),
+    );
+  });
+
+  test.each(credentialVariables)('%s_FILE gives the same value as %s (trailing newline dropped)', (name) => {
+    // Slack settings come as a set.
+    const slack = name.startsWith('SLACK_')
+      ? { SLACK_BOT_TOKEN: 'xoxb-1-2', SLACK_SIGNING_SECRET: 'signing-secret', SLACK_INCIDENT_CHANNEL: 'C1' }
+      : {};
+    const rest = Object.fromEntries(Object.entries(slack).filter(([k]) => k !== name));
+    const fromEnv = parseConfig({ ...rest, [name]: sample(name) });
+    const fromFile = parseConfig({ ...rest, [`${name}_FILE`]: file(name, `${sample(name)}\n`) });
+    expect(fromFile[name as keyof typeof fromFile]).toEqual(fromEnv[name as keyof typeof fromEnv]);
+    expect(fromFile[name as keyof typeof fromFile]).toBeDefined();
+    // …and is redacted like the same value from the environment.
+    expect(secretsOf(fromFile)).toEqual(secretsOf(fromEnv));
+  });
+
+  test('a value checked from a file is checked like one from the environment', () => {
+    expect(() => parseConfig({ ALERTMANAGER_TOKEN_FILE: file('short', 'tiny\n') })).toThrow(
+      /ALERTMANAGER_TOKEN: must be at least 8 characters/,
+    );
+  });
+
+  test('both forms at once, or a file that cannot be read, stop the start naming the variable', async () => {
+    const token = file('both', 'alertmanager-token-1');
+    expect(() =>
+      parseConfig({ ALERTMANAGER_TOKEN: 'alertmanager-token-2', ALERTMANAGER_TOKEN_FILE: token }),
+    ).toThrow(/ALERTMANAGER_TOKEN_FILE: set ALERTMANAGER_TOKEN or ALERTMANAGER_TOKEN_FILE, not both/);
+    const missing = join(dir, 'no-such-file');
+    // A configuration the start refuses is a usage error: exit 2 (README, exit codes).
+    const run = await serve({ API_TOKENS_FILE: missing });
+    expect(run.code).toBe(2);
+    expect(run.err).toContain(`API_TOKENS_FILE: cannot read ${missing}: ENOENT`);
+    expect(run.out).toEqual([]);
+  });
+
+  test('only credentials have a file form', () => {
+    const port = file('port', '9999');
+    expect(parseConfig({ PORT_FILE: port }).PORT).toBe(8080);
   });
 });

@@ -1,9 +1,14 @@
-// On PostgreSQL, migrate a template database once; each test then copies it (fast, and isolated).
+// Before any test: build dist/ if a source changed since the last build (tests that spawn
+// `bin/firebreak.js`, and the PGlite snapshot every in-memory database loads, come from it). On
+// PostgreSQL, migrate a template database once; each test then copies it (fast, and isolated).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { connect } from '../../src/db/driver.ts';
 import { onPostgres, serverUrl, TEMPLATE_DB } from './db.ts';
 
 export async function setup(): Promise<void> {
+  buildIfStale();
   if (!onPostgres) return;
   const admin = postgres(serverUrl('postgres'), { max: 1, onnotice: () => {} });
   try {
@@ -24,4 +29,10 @@ export async function teardown(): Promise<void> {
   } finally {
     await admin.end();
   }
+}
+
+function buildIfStale(): void {
+  const script = fileURLToPath(new URL('../../scripts/build.mjs', import.meta.url));
+  const r = spawnSync(process.execPath, [script, '--if-stale'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm run build failed: the tests need dist/ (see the output above)');
 }

@@ -3,11 +3,8 @@
 // its receiver, its listeners and the outbox deliverer.
 import { App } from '@slack/bolt';
 import type { Approvals } from '../../approvals/service.ts';
-import type { Config } from '../../config/config.ts';
 import { type Clock, systemClock } from '../../core/clock.ts';
-import { parseDuration } from '../../core/duration.ts';
 import type { Logger } from '../../core/logger.ts';
-import { type RetryPolicy, retryPolicy } from '../../core/retry.ts';
 import type { RunbookRegistry } from '../../engine/registry.ts';
 import type { Firebreak } from '../../firebreak.ts';
 import { IncidentStore } from '../../incidents/incident-store.ts';
@@ -21,39 +18,10 @@ import { SlackDeliverer } from './deliverer.ts';
 import { SlackNotifier } from './notifier.ts';
 import { SlackOutbox } from './outbox.ts';
 import { FetchReceiver } from './receiver.ts';
-import type { SlackChannels } from './threads.ts';
+import type { SlackSettings } from './settings.ts';
 import { boltLogger, webClient, webClientOptions } from './web-client.ts';
 
-export interface SlackSettings {
-  botToken: string;
-  signingSecret: string;
-  apiUrl: string;
-  channels: SlackChannels;
-  operators: readonly string[];
-  retry: RetryPolicy;
-  pollMs: number;
-  bodyLimitBytes: number;
-}
-
-/** The Slack settings of a configuration, or null when Slack is off (no SLACK_BOT_TOKEN). */
-export function slackSettings(config: Config): SlackSettings | null {
-  const { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret } = config;
-  if (!botToken || !signingSecret || !config.SLACK_INCIDENT_CHANNEL) return null;
-  return {
-    botToken,
-    signingSecret,
-    apiUrl: config.SLACK_API_URL,
-    channels: { incident: config.SLACK_INCIDENT_CHANNEL, drill: config.SLACK_DRILL_CHANNEL ?? null },
-    operators: config.SLACK_OPERATORS ?? [],
-    retry: retryPolicy({
-      maxAttempts: config.SLACK_RETRY_MAX_ATTEMPTS,
-      initialDelayMs: parseDuration(config.SLACK_RETRY_INITIAL_DELAY),
-      maxDelayMs: 5 * 60_000,
-    }),
-    pollMs: config.FIREBREAK_POLL_MS,
-    bodyLimitBytes: config.BODY_LIMIT_BYTES,
-  };
-}
+export { type SlackSettings, slackSettings } from './settings.ts';
 
 export interface SlackIntegration {
   /** Answers POST /slack/events. */
