@@ -4,11 +4,13 @@ import { serve } from '@hono/node-server';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Hono } from 'hono';
 import { createApp } from './api/app.ts';
+import { exposureProblem, exposureWarning } from './api/exposure.ts';
 import { webhookAuth } from './api/webhooks.ts';
 import { Approvals } from './approvals/service.ts';
 import { type Config, firebreakOptionsOf, groupsOf } from './config/config.ts';
 import type { Clock } from './core/clock.ts';
 import { parseDuration } from './core/duration.ts';
+import { ValidationError } from './core/errors.ts';
 import type { Logger } from './core/logger.ts';
 import type { AnyRunbook } from './dsl/runbook.ts';
 import type { Notifier } from './engine/notifier.ts';
@@ -52,6 +54,9 @@ export interface ServerOptions {
 }
 
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<Server> {
+  // Before anything opens: an unauthenticated server on the network is a decision, never a default.
+  const exposure = exposureProblem(config);
+  if (exposure) throw new ValidationError(`invalid configuration:\n  ${exposure}`, { issues: [] });
   const options = firebreakOptionsOf(config);
   const redact = redactor(options.secrets);
   const logger = opts.logger ?? pinoLogger({ level: config.LOG_LEVEL, redact: redact.text });
@@ -140,7 +145,10 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   for (const [source, check] of Object.entries(webhookAuth(config))) {
     if (!check) print(`  webhook ${source}: no secret configured, accepting loopback requests only`);
   }
-  if (!config.API_TOKENS?.length) print('  API: no API_TOKENS configured, answering loopback requests only');
+  const warning = exposureWarning(config);
+  if (warning) print(`  ${warning}`);
+  else if (!config.API_TOKENS?.length)
+    print('  API: no API_TOKENS configured, answering loopback requests only');
   if (slackConfig) {
     print(`  Slack: incidents to ${slackConfig.channels.incident} through ${slackConfig.apiUrl}`);
     if (slackConfig.operators.length === 0)

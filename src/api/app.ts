@@ -15,11 +15,12 @@ import type { GameDayScheduler } from '../scheduler/scheduler.ts';
 import { mountWeb } from '../web/web.tsx';
 import { mountApprovals } from './approvals.ts';
 import { HttpError, onError } from './errors.ts';
+import { exposureWarning, requestGuard } from './exposure.ts';
 import { mountGameDays } from './gamedays.ts';
 import { openApiDocument } from './openapi.ts';
 import { mountPostmortems } from './postmortem.ts';
 import { mountApi } from './routes.ts';
-import { mountWebhooks } from './webhooks.ts';
+import { mountWebhooks, webhookAuth } from './webhooks.ts';
 
 export interface AppDeps {
   config: Config;
@@ -45,6 +46,9 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) =>
     c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404),
   );
+  const secured = webhookAuth(deps.config) as Record<string, unknown>;
+  app.use(requestGuard(deps.config, (source) => Boolean(secured[source])));
+  const warning = exposureWarning(deps.config);
   mountWebhooks(app, deps);
   mountApi(app, deps);
   mountApprovals(app, deps);
@@ -66,7 +70,12 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/readyz', async (c) => {
     try {
       await deps.fb.store.driver.query('select 1');
-      return c.json({ ok: true, worker: deps.fb.engine.workerId, activeRuns: deps.fb.engine.activeRuns });
+      return c.json({
+        ok: true,
+        worker: deps.fb.engine.workerId,
+        activeRuns: deps.fb.engine.activeRuns,
+        ...(warning ? { warnings: [warning] } : {}),
+      });
     } catch (err) {
       return c.json({ error: { code: 'not_ready', message: `database: ${(err as Error).message}` } }, 503);
     }

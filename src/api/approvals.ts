@@ -43,8 +43,8 @@ export function mountApprovals(
   app: Hono,
   deps: { config: Config; fb: Firebreak; approvals: Approvals },
 ): void {
-  const read = requireCaller(deps.config.API_TOKENS, 'read');
-  const approve = requireCaller(deps.config.API_TOKENS, 'approve');
+  const read = requireCaller(deps.config, 'read');
+  const approve = requireCaller(deps.config, 'approve');
 
   app.get('/api/approvals', read, async (c) => {
     const q = query(c, approvalsQuery);

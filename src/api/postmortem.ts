@@ -47,8 +47,8 @@ export function mountPostmortems(
   app: Hono,
   deps: { config: Config; postmortems: Postmortems; driver: SqlDriver },
 ): void {
-  const read = requireCaller(deps.config.API_TOKENS, 'read');
-  const operate = requireCaller(deps.config.API_TOKENS, 'operate');
+  const read = requireCaller(deps.config, 'read');
+  const operate = requireCaller(deps.config, 'operate');
 
   app.get('/api/incidents/:id/postmortem', read, async (c) => {
     const { format } = query(c, formatQuery);

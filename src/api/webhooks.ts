@@ -12,6 +12,7 @@ import { sources } from '../ingest/sources/index.ts';
 import { isLoopback } from './auth.ts';
 import { assertWithinLimit, bodyLimit } from './body-limit.ts';
 import { HttpError } from './errors.ts';
+import { unauthenticated } from './exposure.ts';
 
 export const webhookSources = Object.keys(sources) as AlertSource[];
 
@@ -56,7 +57,10 @@ export function mountWebhooks(
     const raw = await c.req.text();
     assertWithinLimit(raw, limit);
     const check = auth[source];
-    if (check ? !check(raw, c.req.raw.headers) : !isLoopback(c)) {
+    // A source without a secret takes loopback senders, or any when serving unauthenticated was allowed.
+    const open =
+      isLoopback(c) || (unauthenticated(deps.config) && deps.config.FIREBREAK_ALLOW_UNAUTHENTICATED);
+    if (check ? !check(raw, c.req.raw.headers) : !open) {
       throw new HttpError(
         401,
         'unauthorized',

@@ -76,7 +76,8 @@ export const configSchema = z.object({
   FIREBREAK_DATA_DIR: z.string().min(1).default('./.firebreak'),
   RUNBOOKS_DIR: z.string().min(1).default('./runbooks'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().default('0.0.0.0'),
+  /** Loopback by default: with no API_TOKENS, binding anything else needs FIREBREAK_ALLOW_UNAUTHENTICATED. */
+  HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   FIREBREAK_WORKER_ID: z.string().min(1).optional(),
   FIREBREAK_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).default(200),
@@ -147,6 +148,19 @@ export const configSchema = z.object({
   METRICS_TOKEN: secret.optional(),
   /** `firebreak worker` has no HTTP server: it serves GET /metrics on this port when set. */
   FIREBREAK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  // ── Exposure, identities and limits (issue 9; docs/security.md) ──
+  /**
+   * The URL people open firebreak at (https://firebreak.example.com). Its host is answered besides the
+   * loopback names when no API tokens are set, and its origin is the one the UI accepts forms from.
+   */
+  PUBLIC_URL: z
+    .url()
+    .refine((v) => /^https?:\/\//i.test(v), 'must be an http(s) URL')
+    .optional(),
+  /** Serve without API_TOKENS on a non-loopback HOST: every caller that reaches it is admin. */
+  FIREBREAK_ALLOW_UNAUTHENTICATED: bool.default(false),
+  /** Open connections at once; more are refused until some close. */
+  FIREBREAK_MAX_CONNECTIONS: z.coerce.number().int().min(16).default(1024),
   /** Tracing is off unless one of these is set: OTLP/HTTP, `<endpoint>/v1/traces` or the traces URL as is. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),

@@ -58,7 +58,7 @@ export function mountActions(app: Hono, deps: ActionDeps): void {
   app.post('/sign-in', (c) => postSignIn(deps, c));
   app.post('/sign-out', (c) => {
     secure(c);
-    if (!fromThisOrigin(c)) return c.text('cross-origin form refused', 403);
+    if (!fromThisOrigin(c, deps.config)) return c.text('cross-origin form refused', 403);
     signOut(c);
     return c.redirect('/sign-in?done=signed_out', 303);
   });
@@ -133,10 +133,10 @@ export function mountActions(app: Hono, deps: ActionDeps): void {
 function action(deps: ActionDeps, need: Permission, fn: (r: Req, form: Form) => Promise<Done>): Handler {
   return async (c) => {
     secure(c);
-    if (!fromThisOrigin(c))
+    if (!fromThisOrigin(c, deps.config))
       return refuse(deps, c, null, 403, 'This form did not come from a firebreak page.');
     const now = deps.fb.engine.clock.now();
-    const who = identify(c, deps.config.API_TOKENS, now);
+    const who = identify(c, deps.config, now);
     if (!who.caller) return refuse(deps, c, null, 401, 'Sign in first.');
     const caller = who.caller;
     const can = (p: Permission) => may(caller.role, p);
@@ -163,7 +163,8 @@ async function formOf(c: Context): Promise<Form> {
 
 async function postSignIn(deps: ActionDeps, c: Context): Promise<Response> {
   secure(c);
-  if (!fromThisOrigin(c)) return refuse(deps, c, null, 403, 'This form did not come from a firebreak page.');
+  if (!fromThisOrigin(c, deps.config))
+    return refuse(deps, c, null, 403, 'This form did not come from a firebreak page.');
   const tokens = deps.config.API_TOKENS ?? [];
   if (tokens.length === 0) {
     return render(

@@ -10,10 +10,12 @@ export interface Shell {
   paused: boolean;
   /** A one-line outcome of the last action (?done=…). */
   flash?: string | null;
+  /** Serving unauthenticated to the network (FIREBREAK_ALLOW_UNAUTHENTICATED): said on every page. */
+  warning?: string | null;
 }
 
 export function Layout(props: { title: string; shell: Shell; children?: Child }) {
-  const { caller, paused, flash } = props.shell;
+  const { caller, paused, flash, warning } = props.shell;
   return (
     <html lang="en">
       <head>
@@ -36,6 +38,11 @@ export function Layout(props: { title: string; shell: Shell; children?: Child })
           </nav>
           {caller ? <Who caller={caller} /> : null}
         </header>
+        {warning ? (
+          <div class="banner bad" id="exposure-banner" role="alert">
+            {warning}
+          </div>
+        ) : null}
         {paused ? (
           <div class="banner bad" id="kill-switch-banner">
             Kill switch ON: new mitigations are paused (diagnostics still run).

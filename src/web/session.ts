@@ -11,19 +11,20 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { type Caller, findToken, isLoopback } from '../api/auth.ts';
-import type { ApiToken } from '../config/config.ts';
+import { type Access, type Caller, findToken, unauthenticatedCaller } from '../api/auth.ts';
+import { allowedOrigin } from '../api/exposure.ts';
+import type { ApiToken, Config } from '../config/config.ts';
 
 export const SESSION_COOKIE = 'firebreak_session';
 export const SESSION_TTL_MS = 12 * 3_600_000;
 
 export type Identified = { caller: Caller } | { caller: null; why: 'sign_in' | 'loopback_only' };
 
-export function identify(c: Context, tokens: readonly ApiToken[] | undefined, now: Date): Identified {
+export function identify(c: Context, access: Access, now: Date): Identified {
+  const tokens = access.API_TOKENS;
   if (!tokens || tokens.length === 0) {
-    return isLoopback(c)
-      ? { caller: { identity: 'local', role: 'admin', via: 'loopback' } }
-      : { caller: null, why: 'loopback_only' };
+    const caller = unauthenticatedCaller(c, access);
+    return caller ? { caller } : { caller: null, why: 'loopback_only' };
   }
   const token = sessionToken(tokens, getCookie(c, SESSION_COOKIE), now);
   return token
@@ -73,16 +74,18 @@ function isHttps(c: Context): boolean {
 }
 
 /**
- * True when a state-changing request comes from a page of this origin. Browsers send Sec-Fetch-Site and
- * Origin on every POST and scripts cannot forge either; a request with neither is not from our pages.
+ * True when a state-changing request comes from a page of this origin: PUBLIC_URL's, or this server's
+ * own loopback one (exposure.ts), never whatever the request's Host says. Browsers send Sec-Fetch-Site
+ * and Origin on every POST and scripts cannot forge either; an old browser without Origin still sends
+ * the Referer; a request with none of them is not from our pages.
  */
-export function fromThisOrigin(c: Context): boolean {
+export function fromThisOrigin(c: Context, config: Pick<Config, 'PUBLIC_URL'>): boolean {
   const site = c.req.header('sec-fetch-site');
   if (site !== undefined && site !== 'same-origin') return false;
   const source = c.req.header('origin') ?? c.req.header('referer');
   if (!source || source === 'null') return false;
   try {
-    return new URL(source).host === (c.req.header('host') ?? new URL(c.req.url).host);
+    return allowedOrigin(c, config, new URL(source).origin);
   } catch {
     return false;
   }
