@@ -41,6 +41,8 @@ export interface Server {
 
 export interface ServerOptions {
   logger?: Logger;
+  /** Where the server's own JSON logger writes its (redacted) lines when no `logger` is given (default stderr). */
+  logWrite?: (line: string) => void;
   notifier?: Notifier;
   /** Where start-up lines go (stdout by default). */
   print?: (line: string) => void;
@@ -59,12 +61,19 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   if (exposure) throw new ValidationError(`invalid configuration:\n  ${exposure}`, { issues: [] });
   const options = firebreakOptionsOf(config);
   const redact = redactor(options.secrets);
-  const logger = opts.logger ?? pinoLogger({ level: config.LOG_LEVEL, redact: redact.text });
+  const logger =
+    opts.logger ??
+    pinoLogger({
+      level: config.LOG_LEVEL,
+      redact: redact.text,
+      ...(opts.logWrite ? { write: opts.logWrite } : {}),
+    });
   const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
   const slackConfig = slackSettings(config);
   const wiring = slackConfig ? slackWiring(slackConfig, { logger, redact }) : null;
   const fb = await createFirebreak({
     ...options,
+    redactor: redact,
     logger,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.runbooks ? { runbooks: opts.runbooks } : {}),

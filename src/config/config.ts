@@ -98,8 +98,10 @@ export const configSchema = z.object({
   GRAFANA_HMAC_SECRET: secret.optional(),
   /** Header carrying the unix timestamp when Grafana's signature covers "<ts>:<body>". */
   GRAFANA_TIMESTAMP_HEADER: z.string().min(1).optional(),
-  /** Comma-separated: several during a secret rotation. */
-  PAGERDUTY_WEBHOOK_SECRETS: commaList.optional(),
+  /** Comma-separated: several during a secret rotation; each at least 8 characters. */
+  PAGERDUTY_WEBHOOK_SECRETS: commaList
+    .refine((l) => l.every((s) => s.length >= 8), 'each secret must be at least 8 characters')
+    .optional(),
   DATADOG_TOKEN: secret.optional(),
   GENERIC_TOKEN: secret.optional(),
   /** `group=member|member;…`: who belongs to the approver groups that policies name. */
@@ -171,20 +173,29 @@ export const configSchema = z.object({
   OTEL_SDK_DISABLED: bool.default(false),
 });
 
-export type Config = z.output<typeof configSchema>;
+export type Config = z.output<typeof configSchema> & {
+  /**
+   * The whole environment as it was parsed: runbooks read their own credentials from it (`secrets` on a
+   * runbook, `ctx.secret`), and every variable named like a credential is redacted (secretsOf).
+   */
+  readonly environment: Readonly<Record<string, string>>;
+};
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
   // Empty strings mean "unset", as shells and .env files write them.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+  );
   const parsed = configSchema.safeParse(cleaned);
-  if (parsed.success && slackProblems(parsed.data).length === 0) return parsed.data;
+  if (parsed.success && slackProblems(parsed.data).length === 0)
+    return { ...parsed.data, environment: cleaned };
   const issues = parsed.success ? slackProblems(parsed.data) : parsed.error.issues;
   const lines = issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   throw new ValidationError(`invalid configuration:\n  ${lines.join('\n  ')}`, { issues });
 }
 
 /** Slack settings come as a set: a bot token without its signing secret or channel is a mistake. */
-function slackProblems(c: Config): { path: string[]; message: string }[] {
+function slackProblems(c: z.output<typeof configSchema>): { path: string[]; message: string }[] {
   if (!c.SLACK_BOT_TOKEN) return [];
   const missing = (['SLACK_SIGNING_SECRET', 'SLACK_INCIDENT_CHANNEL'] as const).filter((k) => !c[k]);
   return missing.map((k) => ({ path: [k], message: 'required when SLACK_BOT_TOKEN is set' }));
@@ -200,6 +211,7 @@ export function firebreakOptionsOf(config: Config) {
     migrate: config.FIREBREAK_MIGRATE,
     // Workers write step outputs and evidence too: the configured secrets are redacted there as in serve.
     secrets: secretsOf(config),
+    env: config.environment,
     engine: {
       ...(config.FIREBREAK_WORKER_ID ? { workerId: config.FIREBREAK_WORKER_ID } : {}),
       maxConcurrentRuns: config.FIREBREAK_MAX_CONCURRENT_RUNS,
@@ -210,9 +222,20 @@ export function firebreakOptionsOf(config: Config) {
   } satisfies FirebreakOptions;
 }
 
-/** Every configured secret value, so it can be redacted wherever it would otherwise be written. */
+/** Variables whose values are credentials by their name (KUBERNETES_TOKEN, DB_ADMIN_PASSWORD, …). */
+export const SECRET_NAME = /_(TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|KEY|CREDENTIALS)$/;
+
+/**
+ * Every secret value firebreak knows of at start, so it can be redacted wherever it would otherwise be
+ * written: the configured ones, the DATABASE_URL password, and every variable named like a credential.
+ */
 export function secretsOf(config: Config): string[] {
+  const named = Object.entries(config.environment ?? {})
+    .filter(([k]) => SECRET_NAME.test(k))
+    .flatMap(([, v]) => [v, ...v.split(',').map((p) => p.trim())]);
   return [
+    ...databasePassword(config.DATABASE_URL),
+    ...named,
     config.ALERTMANAGER_TOKEN,
     config.GRAFANA_TOKEN,
     config.GRAFANA_HMAC_SECRET,
@@ -225,6 +248,17 @@ export function secretsOf(config: Config): string[] {
     config.METRICS_TOKEN,
     ...Object.values(config.OTEL_EXPORTER_OTLP_HEADERS ?? {}),
   ].filter((s): s is string => Boolean(s));
+}
+
+/** The password of a postgres:// URL, as written (percent-encoded) and decoded. */
+function databasePassword(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const raw = new URL(url).password;
+    return raw ? [raw, decodeURIComponent(raw)] : [];
+  } catch {
+    return [];
+  }
 }
 
 /** The approver groups an identity belongs to. */

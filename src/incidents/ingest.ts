@@ -169,12 +169,25 @@ function earliestStart(batch: AlertBatch): string | null {
   return starts.length > 0 ? new Date(Math.min(...starts)).toISOString() : null;
 }
 
-/** Headers worth keeping for a replay; credentials are never stored. */
+/**
+ * Headers kept with a dead letter: what says what sent it and what a replay needs (PagerDuty's delivery
+ * id, Grafana's timestamp). An allow-list, so a credential or signature in a header of any name
+ * (Authorization, Proxy-Authorization, X-Api-Key, X-PagerDuty-Signature, …) is never stored.
+ */
+const KEPT_HEADERS = new Set([
+  'content-type',
+  'user-agent',
+  'x-request-id',
+  'x-webhook-id',
+  'x-webhook-subscription',
+  'x-grafana-alerting-timestamp',
+  'dd-request-id',
+]);
+
 function keptHeaders(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, key) => {
-    if (key === 'authorization' || key === 'cookie') return;
-    out[key] = value;
+    if (KEPT_HEADERS.has(key.toLowerCase())) out[key] = value;
   });
   return out;
 }
