@@ -7,7 +7,7 @@ import { createApp } from './api/app.ts';
 import { exposureProblem, exposureWarning } from './api/exposure.ts';
 import { webhookAuth } from './api/webhooks.ts';
 import { Approvals } from './approvals/service.ts';
-import { type Config, firebreakOptionsOf, groupsOf } from './config/config.ts';
+import { type Config, firebreakOptionsOf, identitiesOf } from './config/config.ts';
 import type { Clock } from './core/clock.ts';
 import { parseDuration } from './core/duration.ts';
 import { ValidationError } from './core/errors.ts';
@@ -97,7 +97,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     flapMs: parseDuration(config.FLAP_WINDOW),
     redactor: redact,
   });
-  const approvals = new Approvals(fb.store, fb.engine.clock, groupsOf(config));
+  const approvals = new Approvals(fb.store, fb.engine.clock, identitiesOf(config));
   observability.watchApprovals(approvals);
   const slack = wiring ? await wiring.start({ fb, approvals, ingestor }) : null;
   if (slack) observability.watchSlack(slack.counters);

@@ -60,12 +60,7 @@ export function mountApprovals(
       const body = await jsonBody(c, decisionBody);
       const caller = callerOf(c);
       const outcome = await deps.approvals.decide(c.req.param('id'), {
-        decider: {
-          identity: caller.identity,
-          via: 'api',
-          groups: deps.approvals.groups(caller.identity),
-          role: caller.role,
-        },
+        decider: deps.approvals.decider('api', caller.identity, caller.role),
         decision,
         reason: body.reason ?? null,
       });

@@ -1,7 +1,7 @@
 // `firebreak approve|reject <approval-id> [--reason …] [--as <identity>]`: the same policy as every surface.
 import { parseArgs } from 'node:util';
 import { Approvals } from '../approvals/service.ts';
-import { groupsOf } from '../config/config.ts';
+import { identitiesOf } from '../config/config.ts';
 import type { Command } from './io.ts';
 import { openFirebreak } from './open.ts';
 
@@ -23,9 +23,9 @@ function decisionCommand(decision: 'approve' | 'reject'): Command {
       const identity = values.as ?? process.env.USER ?? 'cli';
       const fb = await openFirebreak(ctx, { work: false });
       try {
-        const approvals = new Approvals(fb.store, fb.engine.clock, groupsOf(ctx.config));
+        const approvals = new Approvals(fb.store, fb.engine.clock, identitiesOf(ctx.config));
         const outcome = await approvals.decide(id, {
-          decider: { identity, via: 'cli', groups: approvals.groups(identity) },
+          decider: approvals.decider('cli', identity),
           decision,
           reason: values.reason ?? null,
         });

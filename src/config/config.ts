@@ -1,6 +1,7 @@
 // Configuration comes from the environment, parsed once at start with zod and passed down. No other
 // module reads process.env. A bad value stops the start with a message naming the variable.
 import { z } from 'zod';
+import { Identities, type IdentityEntry, parseIdentities } from '../approvals/identities.ts';
 import { parseDuration } from '../core/duration.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { FirebreakOptions } from '../firebreak.ts';
@@ -161,6 +162,21 @@ export const configSchema = z.object({
     .optional(),
   /** Serve without API_TOKENS on a non-loopback HOST: every caller that reaches it is admin. */
   FIREBREAK_ALLOW_UNAUTHENTICATED: bool.default(false),
+  /**
+   * `alice=slack:U123,token:alice-laptop,role:approver;bob=…`: one identity per person across surfaces,
+   * so four-eyes and quorum count people, and a Slack user gets a role (docs/security.md).
+   */
+  IDENTITIES: z
+    .string()
+    .transform((v, ctx): IdentityEntry[] => {
+      try {
+        return parseIdentities(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   /** Open connections at once; more are refused until some close. */
   FIREBREAK_MAX_CONNECTIONS: z.coerce.number().int().min(16).default(1024),
   /** Tracing is off unless one of these is set: OTLP/HTTP, `<endpoint>/v1/traces` or the traces URL as is. */
@@ -261,11 +277,11 @@ function databasePassword(url: string | undefined): string[] {
   }
 }
 
-/** The approver groups an identity belongs to. */
-export function groupsOf(config: Config): (identity: string) => string[] {
-  const groups = config.APPROVER_GROUPS ?? {};
-  return (identity) =>
-    Object.entries(groups)
-      .filter(([, members]) => members.includes(identity))
-      .map(([g]) => g);
+/** People across surfaces (IDENTITIES), their tokens' roles and their approver groups. */
+export function identitiesOf(config: Config): Identities {
+  return new Identities(
+    config.IDENTITIES ?? [],
+    (config.API_TOKENS ?? []).map((t) => ({ identity: t.identity, role: t.role })),
+    config.APPROVER_GROUPS ?? {},
+  );
 }

@@ -68,12 +68,7 @@ export function mountActions(app: Hono, deps: ActionDeps): void {
       `/ui/approvals/:id/${decision}`,
       act('approve', async ({ c, caller }, form) => {
         const outcome = await deps.approvals.decide(c.req.param('id')!, {
-          decider: {
-            identity: caller.identity,
-            via: 'web',
-            groups: deps.approvals.groups(caller.identity),
-            role: caller.role,
-          },
+          decider: deps.approvals.decider('web', caller.identity, caller.role),
           decision,
           reason: form.reason?.trim() || null,
         });
