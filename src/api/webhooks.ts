@@ -73,7 +73,9 @@ export function mountWebhooks(
     } catch (err) {
       throw new HttpError(400, 'bad_json', `body is not JSON: ${(err as Error).message}`);
     }
-    const result = await deps.ingestor.ingest(source, raw, body, c.req.raw.headers);
+    const result = await deps.ingestor.ingest(source, raw, body, c.req.raw.headers, {
+      digest: replayable(deps.config, source),
+    });
     if (result.kind === 'schema') {
       throw new HttpError(422, 'validation', `body is not a valid ${source} notification`, {
         issues: result.issues,
@@ -100,4 +102,14 @@ export function mountWebhooks(
     }
     return c.json({ incidentId: result.incidentId, outcome: result.outcome, runIds: result.runIds }, 202);
   });
+}
+
+/**
+ * A signed delivery whose signature has no timestamp could be captured and sent again later: it is
+ * identified by its body digest (a duplicate within 24 h). Bearer-token senders are not: whoever can
+ * replay their request holds the token, and Alertmanager repeats identical bodies on purpose.
+ */
+function replayable(config: Config, source: AlertSource): boolean {
+  if (source === 'grafana') return Boolean(config.GRAFANA_HMAC_SECRET) && !config.GRAFANA_TIMESTAMP_HEADER;
+  return source === 'pagerduty' && Boolean(config.PAGERDUTY_WEBHOOK_SECRETS?.length);
 }

@@ -1,6 +1,6 @@
 // Alerts in: parse, route, and commit the alert with its incident and runs in one transaction.
 // Anything valid that cannot be turned into an incident is kept as a dead letter with the reason.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { AlertBatch, AlertSource } from '../core/alert.ts';
 import type { Clock } from '../core/clock.ts';
 import { coalescedNotify } from '../db/coalesced-notify.ts';
@@ -48,13 +48,18 @@ export class Ingestor {
     this.listeners.push(fn);
   }
 
-  /** `keepDeadLetter: false` (a replay) reports an unroutable body instead of storing it again. */
+  /**
+   * `keepDeadLetter: false` (a replay) reports an unroutable body instead of storing it again.
+   * `digest: true` (a signed delivery whose signature has no timestamp) identifies a delivery without
+   * an id of its own by its body digest: the same body again within 24 h is a duplicate, so a captured
+   * request cannot be replayed.
+   */
   async ingest(
     source: AlertSource,
     rawBody: string,
     body: unknown,
     headers: Headers,
-    opts: { keepDeadLetter?: boolean } = {},
+    opts: { keepDeadLetter?: boolean; digest?: boolean } = {},
   ): Promise<IngestResult> {
     const keep = opts.keepDeadLetter ?? true;
     const parsed = sources[source].parse(body, headers);
@@ -64,7 +69,11 @@ export class Ingestor {
         ? this.deadLetter(source, parsed.reason, rawBody, headers)
         : { kind: 'unroutable', reason: parsed.reason };
     }
-    return this.commit(parsed.batch, rawBody, headers, keep);
+    const batch =
+      opts.digest && parsed.batch.deliveryId === null
+        ? { ...parsed.batch, deliveryId: `sha256:${createHash('sha256').update(rawBody).digest('hex')}` }
+        : parsed.batch;
+    return this.commit(batch, rawBody, headers, keep);
   }
 
   private async commit(
