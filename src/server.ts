@@ -1,4 +1,5 @@
 // `firebreak serve`: the HTTP server and engine workers in one process.
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -28,6 +29,8 @@ import { GameDayScheduler, type GameDaySchedulerOptions } from './scheduler/sche
 export interface Server {
   url: string;
   port: number;
+  /** The HTTP server itself (its timeouts and connection cap are set from HTTP_LIMITS). */
+  http: HttpServer;
   fb: Firebreak;
   approvals: Approvals;
   app: Hono;
@@ -53,7 +56,16 @@ export interface ServerOptions {
   gamedays?: GameDaySchedulerOptions;
   /** Turns tracing on with this exporter, whatever the configuration says (tests: an in-memory one). */
   spanExporter?: SpanExporter;
+  /** Overrides of HTTP_LIMITS (tests shorten the header timeout to watch it work). */
+  httpLimits?: Partial<typeof HTTP_LIMITS>;
 }
+
+/**
+ * A client gets 10 s to send its headers and 30 s for the whole request (a slow-header client held a
+ * socket for 75 s and more); both are checked every second. Responses (the UI's live streams) are not
+ * limited by these.
+ */
+export const HTTP_LIMITS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, checkEveryMs: 1_000 };
 
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<Server> {
   // Before anything opens: an unauthenticated server on the network is a decision, never a default.
@@ -133,8 +145,23 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     metrics: observability.scraper,
     ...(slack ? { slack: slack.receiver } : {}),
   });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+  const limits = { ...HTTP_LIMITS, ...opts.httpLimits };
+  const server = await new Promise<HttpServer>((resolve, reject) => {
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: config.PORT,
+        hostname: config.HOST,
+        serverOptions: {
+          headersTimeout: limits.headersTimeoutMs,
+          requestTimeout: limits.requestTimeoutMs,
+          connectionsCheckingInterval: limits.checkEveryMs,
+        },
+      },
+      () => resolve(s as HttpServer),
+    ) as HttpServer;
+    // Past the cap, new connections are closed at once until some end.
+    s.maxConnections = config.FIREBREAK_MAX_CONNECTIONS;
     s.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
@@ -168,6 +195,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   return {
     url,
     port,
+    http: server,
     fb,
     approvals,
     app,

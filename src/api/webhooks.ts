@@ -13,6 +13,7 @@ import { isLoopback } from './auth.ts';
 import { assertWithinLimit, bodyLimit } from './body-limit.ts';
 import { HttpError } from './errors.ts';
 import { unauthenticated } from './exposure.ts';
+import { setWebhookOutcome } from './webhook-outcomes.ts';
 
 export const webhookSources = Object.keys(sources) as AlertSource[];
 
@@ -84,6 +85,7 @@ export function mountWebhooks(
     if (result.kind === 'unroutable')
       throw new Error('ingest asked to keep dead letters reported one unkept');
     if (result.kind === 'dead_letter') {
+      setWebhookOutcome(c, 'dead_letter');
       deps.logger.warn('webhook kept as dead letter', {
         source,
         deadLetterId: result.deadLetterId,
@@ -91,6 +93,7 @@ export function mountWebhooks(
       });
       return c.json({ deadLetterId: result.deadLetterId, reason: result.reason }, 202);
     }
+    setWebhookOutcome(c, result.outcome === 'duplicate' ? 'duplicate' : 'accepted');
     if (result.outcome === 'resolved') {
       // The draft is written when the incident resolves; the webhook answer does not wait for it.
       deps.postmortems.regenerate(result.incidentId).catch((err) =>

@@ -35,7 +35,8 @@ export class Identities {
     private readonly tokenRoles: readonly { identity: string; role: Role }[] = [],
     private readonly approverGroups: Readonly<Record<string, readonly string[]>> = {},
   ) {
-    for (const e of entries) for (const alias of [e.name, ...e.slack, ...e.tokens]) this.byAlias.set(alias, e);
+    for (const e of entries)
+      for (const alias of [e.name, ...e.slack, ...e.tokens]) this.byAlias.set(alias, e);
   }
 
   /** The identity an id belongs to (a name, a Slack user id, a token identity), or the id itself. */
@@ -71,19 +72,29 @@ export class Identities {
     if (!e) return undefined;
     if (e.role) return e.role;
     const roles = this.tokenRoles.filter((t) => e.tokens.includes(t.identity) || t.identity === e.name);
-    return roles.reduce<Role | undefined>((best, t) => (!best || RANK[t.role] > RANK[best] ? t.role : best), undefined);
+    return roles.reduce<Role | undefined>(
+      (best, t) => (!best || RANK[t.role] > RANK[best] ? t.role : best),
+      undefined,
+    );
   }
 }
 
 /** `name=kind:value,…;name=…` with kinds slack, token and role. Throws with a message naming the problem. */
 export function parseIdentities(text: string): IdentityEntry[] {
   const out: IdentityEntry[] = [];
-  for (const part of text.split(';').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
     const name = part.slice(0, eq).trim();
     if (eq <= 0 || !name) throw new Error(`"${part}" is not name=kind:value,…`);
     const entry = { name, slack: [] as string[], tokens: [] as string[], role: null as Role | null };
-    for (const item of part.slice(eq + 1).split(',').map((i) => i.trim()).filter(Boolean)) {
+    for (const item of part
+      .slice(eq + 1)
+      .split(',')
+      .map((i) => i.trim())
+      .filter(Boolean)) {
       const m = /^(slack|token|role):(.+)$/.exec(item);
       if (!m) throw new Error(`${name}: "${item}" is not slack:<user id>, token:<identity> or role:<role>`);
       const value = m[2]!.trim();

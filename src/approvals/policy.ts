@@ -67,7 +67,8 @@ export function judge(
   const policy = current.policy as PolicyRecord;
   const { decider } = req;
   if (!mayDecide(policy, decider)) {
-    const open = !policy.approvers?.length && !policy.groups?.length && !policy.roles?.length && !policy.escalatedTo;
+    const open =
+      !policy.approvers?.length && !policy.groups?.length && !policy.roles?.length && !policy.escalatedTo;
     return {
       refuse: open
         ? `${decider.identity} does not have the approver role, which a gate naming no approvers needs`

@@ -32,6 +32,7 @@ export class FirebreakMetrics {
   readonly slackFailures: Counter<'reason'>;
   readonly activeRuns: Gauge;
   readonly eventLoopLag: Histogram;
+  readonly webhookRequests: Counter<'source' | 'outcome'>;
 
   constructor(opts: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -109,6 +110,12 @@ export class FirebreakMetrics {
     this.activeRuns = new Gauge({
       name: 'firebreak_engine_active_runs',
       help: 'Runs executing in this process now.',
+      registers,
+    });
+    this.webhookRequests = new Counter({
+      name: 'firebreak_webhook_requests_total',
+      help: 'Webhook deliveries by source and outcome: accepted, duplicate, dead_letter, or why refused.',
+      labelNames: ['source', 'outcome'],
       registers,
     });
     this.eventLoopLag = new Histogram({

@@ -88,7 +88,7 @@ export function guard(
   return async (c) => {
     secure(c);
     const now = deps.fb.engine.clock.now();
-    const who = identify(c, deps.config, now);
+    const who = await identify(c, deps.config, deps.fb.store.driver, now);
     if (!who.caller) {
       if (kind === 'fragment') return c.text('sign in first', 401);
       if (who.why === 'loopback_only')

@@ -68,9 +68,18 @@ function Who({ caller }: { caller: Caller }) {
         {caller.identity} <span class="badge dim">{caller.role}</span>
       </span>
       {caller.via === 'token' ? (
-        <form class="inline" method="post" action="/sign-out">
-          <button type="submit">Sign out</button>
-        </form>
+        <>
+          <form class="inline" method="post" action="/sign-out">
+            <button type="submit">Sign out</button>
+          </form>
+          {caller.role === 'admin' ? (
+            <form class="inline" method="post" action="/ui/sessions/revoke-all">
+              <button type="submit" title="Ends every web session, yours too">
+                Sign out everyone
+              </button>
+            </form>
+          ) : null}
+        </>
       ) : (
         <span class="small">(loopback, no API tokens configured)</span>
       )}

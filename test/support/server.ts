@@ -61,7 +61,7 @@ export interface TestServerOptions {
   /** Sent with every request (an API token, say); a request's own `undefined` value leaves one out. */
   headers?: Record<string, string>;
   /** More startServer options: a ManualClock, runbooks as values, game-day scheduler settings. */
-  server?: Pick<ServerOptions, 'clock' | 'runbooks' | 'gamedays'>;
+  server?: Pick<ServerOptions, 'clock' | 'runbooks' | 'gamedays' | 'httpLimits'>;
 }
 
 export type RequestHeaders = Record<string, string | undefined>;
