@@ -77,6 +77,24 @@ describe('web sessions', () => {
     expect((await post({ referer: 'not a url' })).status).toBe(403);
   });
 
+  test('with tokens too, the form origin is compared with this server, never with the Host it names', async () => {
+    const cookie = await signIn(srv, 'operator');
+    const rebound = `evil.example:${srv.server.port}`;
+    const r = await rawRequest(srv.server.port, {
+      method: 'POST',
+      path: '/ui/kill-switch',
+      headers: {
+        host: rebound,
+        origin: `http://${rebound}`,
+        cookie,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'paused=true',
+    });
+    expect(r.status).toBe(403);
+    expect(await srv.fb.engine.isPaused()).toBe(false);
+  });
+
   test('five wrong tokens in a minute: the sixth attempt is 429, even with a right token, until the minute ends', async () => {
     for (let i = 0; i < 5; i++) {
       expect(
