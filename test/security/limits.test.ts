@@ -4,10 +4,12 @@
 // flag behind https, the Referer fallback, Origin: null, a token taken out of API_TOKENS, `/\evil`.
 // Finding 7: a refused webhook was neither logged nor counted.
 import { connect, type Socket } from 'node:net';
+import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { HTTP_LIMITS } from '../../src/server.ts';
 import { localPath } from '../../src/web/format.ts';
+import { fromThisOrigin } from '../../src/web/session.ts';
 import { type TestDatabase, testDatabase } from '../support/db.ts';
 import { rawRequest } from '../support/raw-http.ts';
 import { fixtureRaw } from '../support/senders.ts';
@@ -114,6 +116,29 @@ describe('web sessions', () => {
     expect(localPath('/runbooks?x=1')).toBe('/runbooks?x=1');
     const r = await web(srv, '/sign-in', { form: { token: TOKENS.viewer, next: '/\\evil.example' } });
     expect(r.location).toBe('/');
+  });
+});
+
+describe('fromThisOrigin on its own (behind the request guard, which checks Origin too)', () => {
+  const app = new Hono();
+  app.post('/form', (c) => c.text(String(fromThisOrigin(c, { PUBLIC_URL: 'https://fb.example.com' }))));
+  const from = async (headers: Record<string, string>) =>
+    (await app.request('/form', { method: 'POST', headers })).text();
+
+  test("PUBLIC_URL's origin, or a Referer of it when there is no Origin", async () => {
+    expect(await from({ origin: 'https://fb.example.com' })).toBe('true');
+    expect(await from({ referer: 'https://fb.example.com/incidents/1' })).toBe('true');
+    expect(await from({ origin: 'https://fb.example.com', 'sec-fetch-site': 'same-origin' })).toBe('true');
+  });
+
+  test('never Origin: null, a malformed URL, another origin, another site, or nothing', async () => {
+    expect(await from({ origin: 'null' })).toBe('false');
+    expect(await from({ origin: 'null', referer: 'https://fb.example.com/' })).toBe('false');
+    expect(await from({ origin: 'http://' })).toBe('false');
+    expect(await from({ referer: 'not a url' })).toBe('false');
+    expect(await from({ origin: 'https://fb.example.com.evil.example' })).toBe('false');
+    expect(await from({ origin: 'https://fb.example.com', 'sec-fetch-site': 'cross-site' })).toBe('false');
+    expect(await from({})).toBe('false');
   });
 });
 
