@@ -54,7 +54,7 @@ function forms(secret: string): string[] {
     const core = encoded.slice(shift === 0 ? 0 : 4, end);
     if (core.length >= MIN_SECRET_LENGTH) out.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
   }
-  return out.filter((f) => f.length >= MIN_SECRET_LENGTH);
+  return out;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 is exactly what this looks for.

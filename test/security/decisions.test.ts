@@ -97,6 +97,22 @@ describe('one decision rule on every surface, over identities', () => {
     ]);
   });
 
+  test('deciding needs the approve permission, even for a viewer or an operator the gate names', async () => {
+    const { runId, approvalId } = await gateOf('named-gate');
+    for (const t of [TOKENS.vera, TOKENS.ops]) {
+      for (const d of ['approve', 'reject'] as const) {
+        const r = await srv.post(`/api/approvals/${approvalId}/${d}`, { reason: 'no' }, bearer(t));
+        expect(r.status, `${t} ${d}`).toBe(403);
+        expect(r.body).toMatchObject({ error: { code: 'forbidden' } });
+      }
+    }
+    expect(await status(approvalId)).toBe('pending');
+    expect((await srv.post(`/api/approvals/${approvalId}/approve`, {}, bearer(TOKENS.alice))).status).toBe(
+      200,
+    );
+    expect((await srv.fb.result(runId)).status).toBe('succeeded');
+  });
+
   test('an approver rejects through POST /api/approvals/:id/reject, with a reason', async () => {
     const { runId, approvalId } = await gateOf('open-gate');
     const noReason = await srv.post(`/api/approvals/${approvalId}/reject`, {}, bearer(TOKENS.alice));

@@ -8,6 +8,11 @@ export const openGate = runbook({ id: 'open-gate', title: 'Open gate', input: te
   .approval('go', { summary: 'names no approvers' })
   .diagnostic('after', async () => ({ ok: true }));
 
+/** Names its deciders by identity: only the route's permission keeps a viewer or an operator out. */
+export const namedGate = runbook({ id: 'named-gate', title: 'Named gate', input: text })
+  .approval('go', { approvers: ['vera', 'ops', 'alice'] })
+  .diagnostic('after', async () => ({ ok: true }));
+
 export const quorumGate = runbook({ id: 'quorum-gate', title: 'Quorum gate', input: text })
   .approval('go', { groups: ['sre-oncall'], quorum: 2 })
   .diagnostic('after', async () => ({ ok: true }));
