@@ -37,12 +37,12 @@ describe('one decision rule on every surface, over identities', () => {
           `${TOKENS.alice}=approver:alice-laptop`,
           `${TOKENS.ops}=operator:ops`,
           `${TOKENS.vera}=viewer:vera`,
-          `${TOKENS.root}=admin:root`,
+          `${TOKENS.root}=admin:root-ci`,
         ].join(','),
         // alice: a Slack id and a token; bob: Slack only, role given; carol: Slack only, no role;
         // root: an admin token and a Slack id (role from the token).
         IDENTITIES:
-          'alice=slack:U0ALICE,token:alice-laptop;bob=slack:U0BOB,role:approver;carol=slack:U0CAROL;root=token:root,slack:U0ROOT',
+          'alice=slack:U0ALICE,token:alice-laptop;bob=slack:U0BOB,role:approver;carol=slack:U0CAROL;root=token:root-ci,slack:U0ROOT',
         APPROVER_GROUPS: 'sre-oncall=alice|bob|U0CAROL',
       },
       headers: bearer(TOKENS.root),

@@ -285,10 +285,10 @@ const FAULTS: Fault[] = [
     tests: [SEC('decisions')],
   },
   {
-    id: 'decisions: quorum counts surface ids, not identities',
-    file: 'src/approvals/policy.ts',
-    find: '.map((x) => canonical(x.by)),',
-    replace: '.map((x) => x.by),',
+    id: 'decisions: a decider is its surface id, not its identity (quorum counts ids)',
+    file: 'src/approvals/service.ts',
+    find: 'return { identity: p.identity, aliases: p.aliases, via,',
+    replace: 'return { identity: id, aliases: p.aliases, via,',
     tests: [SEC('decisions')],
   },
   {
