@@ -182,9 +182,11 @@ describe('body and connection limits', () => {
     await srv?.close();
   });
 
-  test('the defaults: 10 s for headers, 30 s for a request, checked every second', () => {
+  test('the defaults: 10 s for headers, 30 s for a request, checked every second; applied to the server', () => {
     expect(HTTP_LIMITS).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, checkEveryMs: 1_000 });
     expect(srv.server.http.requestTimeout).toBe(30_000);
+    // This server's header timeout is shortened (300 ms) so the next tests can watch it work.
+    expect(srv.server.http.headersTimeout).toBe(300);
     expect(srv.server.http.maxConnections).toBe(16);
   });
 
