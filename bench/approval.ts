@@ -61,7 +61,11 @@ async function main() {
     const approvals = await store.listApprovals({ status: 'pending' });
     const latencies: number[] = [];
     for (const a of approvals) {
-      const res = await fetch(`${server.url}/api/approvals/${a.id}/approve`, { method: 'POST', body: '{}' });
+      const res = await fetch(`${server.url}/api/approvals/${a.id}/approve`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       if (res.status !== 200) throw new Error(`approve answered ${res.status}: ${await res.text()}`);
       await untilTrue(async () => stepStartedAt.has(a.runId), 10_000);
       latencies.push(stepStartedAt.get(a.runId)! - committedAt.get(a.runId)!);

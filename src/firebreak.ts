@@ -1,6 +1,7 @@
 // The programmatic API: open the database, load runbooks, and get an engine, from code. The CLI, the
 // server and the tests all start here.
 import type { Clock } from './core/clock.ts';
+import { NonRetryableError } from './core/errors.ts';
 import type { Logger } from './core/logger.ts';
 import { connect } from './db/driver.ts';
 import type { AnyRunbook } from './dsl/runbook.ts';
@@ -8,7 +9,7 @@ import { Engine, type EngineConfig, type StartOptions } from './engine/engine.ts
 import type { Notifier } from './engine/notifier.ts';
 import { RunbookRegistry } from './engine/registry.ts';
 import type { FetchLike } from './engine/step-context.ts';
-import { redactor } from './incidents/redact.ts';
+import { MIN_SECRET_LENGTH, type Redactor, redactor } from './incidents/redact.ts';
 import { type LoadReport, loadRunbooks } from './runbooks/loader.ts';
 import type { EventRecord, RunRecord, StepAttemptRecord, StepRecord } from './store/records.ts';
 import { SqlStore } from './store/sql-store.ts';
@@ -33,6 +34,10 @@ export interface FirebreakOptions {
   migrate?: boolean;
   /** Configured secret values: redacted from everything written to the database. */
   secrets?: readonly string[];
+  /** One redactor shared with the server's logger, ingest and Slack (default: built from `secrets`). */
+  redactor?: Redactor;
+  /** Where runbooks' credentials come from (`secrets` on a runbook, `ctx.secret`); default none. */
+  env?: Readonly<Record<string, string>>;
   /** Behind every step's `ctx.http` (default global fetch); `firebreak/testing` passes a stub. */
   fetch?: FetchLike;
 }
@@ -66,11 +71,14 @@ export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Fire
     poolSize: opts.poolSize,
     migrate: opts.migrate,
   });
-  const store = new SqlStore(driver, { redactor: redactor(opts.secrets ?? []) });
+  const redact = opts.redactor ?? redactor(opts.secrets ?? []);
+  const store = new SqlStore(driver, { redactor: redact });
   const loadReport: LoadReport = opts.runbooksDir
     ? await loadRunbooks(opts.runbooksDir)
     : { loaded: [], failed: [] };
   const registry = new RunbookRegistry([...loadReport.loaded, ...(opts.runbooks ?? [])]);
+  const env = opts.env ?? {};
+  declareSecrets(registry, env, redact, opts.logger);
   const notifier = typeof opts.notifier === 'function' ? opts.notifier({ store, registry }) : opts.notifier;
   const engine = new Engine({
     store,
@@ -79,6 +87,12 @@ export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Fire
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(notifier ? { notifier } : {}),
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    secret: (name) => {
+      const value = env[name];
+      if (value === undefined) throw new NonRetryableError(`secret ${name} is not set in the environment`);
+      redact.add([value]);
+      return value;
+    },
     ...(opts.engine ? { config: opts.engine } : {}),
   });
   if (opts.work !== false) await engine.work();
@@ -114,4 +128,22 @@ export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Fire
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** The credentials runbooks declare (`secrets: [...]`) are redacted from the moment they load. */
+function declareSecrets(
+  registry: RunbookRegistry,
+  env: Readonly<Record<string, string>>,
+  redact: Redactor,
+  logger: Logger | undefined,
+): void {
+  for (const rb of registry.list()) {
+    for (const name of rb.runbook.options.secrets ?? []) {
+      const value = env[name];
+      if (value === undefined) logger?.warn('runbook secret not set', { runbook: rb.id, secret: name });
+      else if (value.length < MIN_SECRET_LENGTH)
+        logger?.warn('runbook secret too short to redact safely', { runbook: rb.id, secret: name });
+      redact.add([value]);
+    }
+  }
 }

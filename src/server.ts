@@ -1,15 +1,18 @@
 // `firebreak serve`: the HTTP server and engine workers in one process.
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Hono } from 'hono';
 import { createApp } from './api/app.ts';
+import { exposureProblem, exposureWarning } from './api/exposure.ts';
 import { LOOPBACK_NOTE } from './api/operations.ts';
 import { webhookAuth } from './api/webhooks.ts';
 import { Approvals } from './approvals/service.ts';
-import { type Config, firebreakOptionsOf, groupsOf } from './config/config.ts';
+import { type Config, firebreakOptionsOf, identitiesOf } from './config/config.ts';
 import type { Clock } from './core/clock.ts';
 import { parseDuration } from './core/duration.ts';
+import { ValidationError } from './core/errors.ts';
 import type { Logger } from './core/logger.ts';
 import type { AnyRunbook } from './dsl/runbook.ts';
 import type { Notifier } from './engine/notifier.ts';
@@ -28,6 +31,8 @@ import { GameDayScheduler, type GameDaySchedulerOptions } from './scheduler/sche
 export interface Server {
   url: string;
   port: number;
+  /** The HTTP server itself (its timeouts and connection cap are set from HTTP_LIMITS). */
+  http: HttpServer;
   fb: Firebreak;
   approvals: Approvals;
   app: Hono;
@@ -41,6 +46,8 @@ export interface Server {
 
 export interface ServerOptions {
   logger?: Logger;
+  /** Where the server's own JSON logger writes its (redacted) lines when no `logger` is given (default stderr). */
+  logWrite?: (line: string) => void;
   notifier?: Notifier;
   /** Where start-up lines go (stdout by default). */
   print?: (line: string) => void;
@@ -51,12 +58,30 @@ export interface ServerOptions {
   gamedays?: GameDaySchedulerOptions;
   /** Turns tracing on with this exporter, whatever the configuration says (tests: an in-memory one). */
   spanExporter?: SpanExporter;
+  /** Overrides of HTTP_LIMITS (tests shorten the header timeout to watch it work). */
+  httpLimits?: Partial<typeof HTTP_LIMITS>;
 }
 
+/**
+ * A client gets 10 s to send its headers and 30 s for the whole request (a slow-header client held a
+ * socket for 75 s and more); both are checked every second. Responses (the UI's live streams) are not
+ * limited by these.
+ */
+export const HTTP_LIMITS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, checkEveryMs: 1_000 };
+
 export async function startServer(config: Config, opts: ServerOptions = {}): Promise<Server> {
+  // Before anything opens: an unauthenticated server on the network is a decision, never a default.
+  const exposure = exposureProblem(config);
+  if (exposure) throw new ValidationError(`invalid configuration:\n  ${exposure}`, { issues: [] });
   const options = firebreakOptionsOf(config);
   const redact = redactor(options.secrets);
-  const logger = opts.logger ?? pinoLogger({ level: config.LOG_LEVEL, redact: redact.text });
+  const logger =
+    opts.logger ??
+    pinoLogger({
+      level: config.LOG_LEVEL,
+      redact: redact.text,
+      ...(opts.logWrite ? { write: opts.logWrite } : {}),
+    });
   const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
   const slackConfig = slackSettings(config);
   // Bolt loads only when Slack is on (see integrations/slack/settings.ts).
@@ -65,6 +90,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     : null;
   const fb = await createFirebreak({
     ...options,
+    redactor: redact,
     logger,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.runbooks ? { runbooks: opts.runbooks } : {}),
@@ -88,7 +114,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     flapMs: parseDuration(config.FLAP_WINDOW),
     redactor: redact,
   });
-  const approvals = new Approvals(fb.store, fb.engine.clock, groupsOf(config));
+  const approvals = new Approvals(fb.store, fb.engine.clock, identitiesOf(config));
   observability.watchApprovals(approvals);
   const slack = wiring ? await wiring.start({ fb, approvals, ingestor }) : null;
   if (slack) observability.watchSlack(slack.counters);
@@ -124,8 +150,23 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     metrics: observability.scraper,
     ...(slack ? { slack: slack.receiver } : {}),
   });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+  const limits = { ...HTTP_LIMITS, ...opts.httpLimits };
+  const server = await new Promise<HttpServer>((resolve, reject) => {
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: config.PORT,
+        hostname: config.HOST,
+        serverOptions: {
+          headersTimeout: limits.headersTimeoutMs,
+          requestTimeout: limits.requestTimeoutMs,
+          connectionsCheckingInterval: limits.checkEveryMs,
+        },
+      },
+      () => resolve(s as HttpServer),
+    ) as HttpServer;
+    // Past the cap, new connections are closed at once until some end.
+    s.maxConnections = config.FIREBREAK_MAX_CONNECTIONS;
     s.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
@@ -145,7 +186,9 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   for (const [source, check] of Object.entries(webhookAuth(config))) {
     if (!check) print(`  webhook ${source}: no secret configured, accepting loopback requests only`);
   }
-  if (!config.API_TOKENS?.length) {
+  const warning = exposureWarning(config);
+  if (warning) print(`  ${warning}`);
+  else if (!config.API_TOKENS?.length) {
     print('  API: no API_TOKENS configured, answering loopback requests only');
     print(`  API: ${LOOPBACK_NOTE}`);
   }
@@ -159,6 +202,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   return {
     url,
     port,
+    http: server,
     fb,
     approvals,
     app,

@@ -14,13 +14,16 @@ import type { MetricsScraper } from '../observability/scrape.ts';
 import type { GameDayScheduler } from '../scheduler/scheduler.ts';
 import { mountWeb } from '../web/web.tsx';
 import { mountApprovals } from './approvals.ts';
+import { bodyLimit as limitBody } from './body-limit.ts';
 import { HttpError, onError } from './errors.ts';
+import { exposureWarning, requestGuard } from './exposure.ts';
 import { mountGameDays } from './gamedays.ts';
 import { openApiDocument } from './openapi.ts';
 import { mountOperations } from './operations.ts';
-import { mountPostmortems } from './postmortem.ts';
+import { mountPostmortems, POSTMORTEM_LIMIT_BYTES } from './postmortem.ts';
 import { mountApi } from './routes.ts';
-import { mountWebhooks } from './webhooks.ts';
+import { webhookOutcomes } from './webhook-outcomes.ts';
+import { mountWebhooks, webhookAuth, webhookSources } from './webhooks.ts';
 
 export interface AppDeps {
   config: Config;
@@ -46,6 +49,30 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) =>
     c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404),
   );
+  const counter = deps.metrics?.metrics.webhookRequests;
+  app.use(
+    '/webhooks/*',
+    webhookOutcomes(
+      {
+        logger: deps.logger,
+        count: counter ? (source, outcome) => counter.inc({ source, outcome }) : undefined,
+      },
+      webhookSources,
+    ),
+  );
+  const secured = webhookAuth(deps.config) as Record<string, unknown>;
+  app.use(requestGuard(deps.config, (source) => Boolean(secured[source])));
+  const warning = exposureWarning(deps.config);
+  // One body limit on every route that reads a body (webhooks and Slack have theirs below).
+  const apiLimit = limitBody(deps.config.BODY_LIMIT_BYTES);
+  const postmortemLimit = limitBody(POSTMORTEM_LIMIT_BYTES);
+  app.use('/api/*', (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    return (c.req.method === 'PUT' && c.req.path.endsWith('/postmortem') ? postmortemLimit : apiLimit)(
+      c,
+      next,
+    );
+  });
   mountWebhooks(app, deps);
   mountApi(app, deps);
   mountApprovals(app, deps);
@@ -68,7 +95,12 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/readyz', async (c) => {
     try {
       await deps.fb.store.driver.query('select 1');
-      return c.json({ ok: true, worker: deps.fb.engine.workerId, activeRuns: deps.fb.engine.activeRuns });
+      return c.json({
+        ok: true,
+        worker: deps.fb.engine.workerId,
+        activeRuns: deps.fb.engine.activeRuns,
+        ...(warning ? { warnings: [warning] } : {}),
+      });
     } catch (err) {
       return c.json({ error: { code: 'not_ready', message: `database: ${(err as Error).message}` } }, 503);
     }

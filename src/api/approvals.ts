@@ -43,8 +43,8 @@ export function mountApprovals(
   app: Hono,
   deps: { config: Config; fb: Firebreak; approvals: Approvals },
 ): void {
-  const read = requireCaller(deps.config.API_TOKENS, 'read');
-  const approve = requireCaller(deps.config.API_TOKENS, 'approve');
+  const read = requireCaller(deps.config, 'read');
+  const approve = requireCaller(deps.config, 'approve');
 
   app.get('/api/approvals', read, async (c) => {
     const q = query(c, approvalsQuery);
@@ -63,12 +63,7 @@ export function mountApprovals(
         throw new HttpError(422, 'reason_required', 'a rejection needs a reason: send {"reason": "…"}');
       const caller = callerOf(c);
       const outcome = await deps.approvals.decide(c.req.param('id'), {
-        decider: {
-          identity: caller.identity,
-          via: 'api',
-          groups: deps.approvals.groups(caller.identity),
-          role: caller.role,
-        },
+        decider: deps.approvals.decider('api', caller.identity, caller.role),
         decision,
         reason: body.reason ?? null,
       });

@@ -1,10 +1,15 @@
 // Who is calling. API tokens carry a role and an identity; with no tokens configured the API answers
-// loopback callers only (as admin), so a fresh install is never open to the network.
+// loopback callers only (as admin), so a fresh install is never open to the network, unless
+// FIREBREAK_ALLOW_UNAUTHENTICATED says to admit every caller (exposure.ts has the rest of that rule).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { ApiToken, Role } from '../config/config.ts';
+import type { ApiToken, Config, Role } from '../config/config.ts';
 import { HttpError } from './errors.ts';
+import { isLoopbackAddress } from './exposure.ts';
+
+/** What deciding who calls needs from the configuration. */
+export type Access = Pick<Config, 'API_TOKENS' | 'FIREBREAK_ALLOW_UNAUTHENTICATED'>;
 
 export interface Caller {
   identity: string;
@@ -26,13 +31,21 @@ export function may(role: Role, permission: Permission): boolean {
   return GRANTS[role].includes(permission);
 }
 
+/** The peer is this machine's loopback interface (127.0.0.1 or ::1; a mesh sidecar's 127.0.0.6 is not). */
 export function isLoopback(c: Context): boolean {
   try {
-    const addr = getConnInfo(c).remote.address ?? '';
-    return addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1' || addr.startsWith('127.');
+    return isLoopbackAddress(getConnInfo(c).remote.address ?? '');
   } catch {
     return false;
   }
+}
+
+/** The caller when no tokens are configured: loopback peers, or anyone if exposing that was allowed. */
+export function unauthenticatedCaller(c: Context, access: Access): Caller | null {
+  if (isLoopback(c)) return { identity: 'local', role: 'admin', via: 'loopback' };
+  if (access.FIREBREAK_ALLOW_UNAUTHENTICATED)
+    return { identity: 'anonymous', role: 'admin', via: 'loopback' };
+  return null;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -45,12 +58,9 @@ export function findToken(tokens: readonly ApiToken[], header: string | undefine
   return tokens.find((t) => timingSafeEqual(digest(t.token), given)) ?? null;
 }
 
-export function requireCaller(
-  tokens: readonly ApiToken[] | undefined,
-  permission: Permission,
-): MiddlewareHandler {
+export function requireCaller(access: Access, permission: Permission): MiddlewareHandler {
   return async (c, next) => {
-    const caller = identify(c, tokens);
+    const caller = identify(c, access);
     if (!GRANTS[caller.role].includes(permission)) {
       throw new HttpError(403, 'forbidden', `${caller.identity} (${caller.role}) may not ${permission}`);
     }
@@ -59,9 +69,11 @@ export function requireCaller(
   };
 }
 
-function identify(c: Context, tokens: readonly ApiToken[] | undefined): Caller {
+function identify(c: Context, access: Access): Caller {
+  const tokens = access.API_TOKENS;
   if (!tokens || tokens.length === 0) {
-    if (isLoopback(c)) return { identity: 'local', role: 'admin', via: 'loopback' };
+    const caller = unauthenticatedCaller(c, access);
+    if (caller) return caller;
     throw new HttpError(401, 'unauthorized', 'no API tokens are configured: the API answers loopback only');
   }
   const token = findToken(tokens, c.req.header('authorization'));

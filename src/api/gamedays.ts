@@ -22,8 +22,8 @@ extraOps([
 ]);
 
 export function mountGameDays(app: Hono, deps: { config: Config; gamedays: GameDayScheduler }): void {
-  const read = requireCaller(deps.config.API_TOKENS, 'read');
-  const operate = requireCaller(deps.config.API_TOKENS, 'operate');
+  const read = requireCaller(deps.config, 'read');
+  const operate = requireCaller(deps.config, 'operate');
 
   app.get('/api/gamedays', read, async (c) => c.json({ gamedays: await deps.gamedays.list() }));
 

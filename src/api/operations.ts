@@ -88,8 +88,8 @@ export function mountOperations(
   },
 ): void {
   const { fb } = deps;
-  const read = requireCaller(deps.config.API_TOKENS, 'read');
-  const operate = requireCaller(deps.config.API_TOKENS, 'operate');
+  const read = requireCaller(deps.config, 'read');
+  const operate = requireCaller(deps.config, 'operate');
 
   app.get('/api/me', read, (c) => {
     const caller = callerOf(c);

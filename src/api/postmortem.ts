@@ -7,6 +7,7 @@ import type { SqlDriver } from '../db/driver.ts';
 import type { Postmortems } from '../incidents/postmortems.ts';
 import { toEvidence } from '../store/rows.ts';
 import { callerOf, requireCaller } from './auth.ts';
+import { assertWithinLimit } from './body-limit.ts';
 import { HttpError } from './errors.ts';
 import { extraOps } from './openapi.ts';
 import { query } from './validate.ts';
@@ -43,12 +44,15 @@ extraOps([
   },
 ]);
 
+/** An edited postmortem is a document people read: 256 KB is far beyond any real one. */
+export const POSTMORTEM_LIMIT_BYTES = 256 * 1024;
+
 export function mountPostmortems(
   app: Hono,
   deps: { config: Config; postmortems: Postmortems; driver: SqlDriver },
 ): void {
-  const read = requireCaller(deps.config.API_TOKENS, 'read');
-  const operate = requireCaller(deps.config.API_TOKENS, 'operate');
+  const read = requireCaller(deps.config, 'read');
+  const operate = requireCaller(deps.config, 'operate');
 
   app.get('/api/incidents/:id/postmortem', read, async (c) => {
     const { format } = query(c, formatQuery);
@@ -59,6 +63,7 @@ export function mountPostmortems(
 
   app.put('/api/incidents/:id/postmortem', operate, async (c) => {
     const markdown = await c.req.text();
+    assertWithinLimit(markdown, POSTMORTEM_LIMIT_BYTES);
     if (markdown.trim() === '') throw new HttpError(422, 'validation', 'the edited postmortem is empty');
     const view = await deps.postmortems.saveEdit(c.req.param('id'), markdown, callerOf(c).identity);
     return c.json({ incidentId: view.incidentId, edited: view.edited });

@@ -25,9 +25,8 @@ export interface ApiDeps {
 
 export function mountApi(app: Hono, deps: ApiDeps): void {
   const { fb, incidents, config } = deps;
-  const tokens = config.API_TOKENS;
-  const read = requireCaller(tokens, 'read');
-  const operate = requireCaller(tokens, 'operate');
+  const read = requireCaller(config, 'read');
+  const operate = requireCaller(config, 'operate');
 
   app.get('/api/incidents', read, async (c) => {
     const q = query(c, incidentsQuery);

@@ -12,6 +12,8 @@ import { sources } from '../ingest/sources/index.ts';
 import { isLoopback } from './auth.ts';
 import { assertWithinLimit, bodyLimit } from './body-limit.ts';
 import { HttpError } from './errors.ts';
+import { unauthenticated } from './exposure.ts';
+import { setWebhookOutcome } from './webhook-outcomes.ts';
 
 export const webhookSources = Object.keys(sources) as AlertSource[];
 
@@ -56,7 +58,10 @@ export function mountWebhooks(
     const raw = await c.req.text();
     assertWithinLimit(raw, limit);
     const check = auth[source];
-    if (check ? !check(raw, c.req.raw.headers) : !isLoopback(c)) {
+    // A source without a secret takes loopback senders, or any when serving unauthenticated was allowed.
+    const open =
+      isLoopback(c) || (unauthenticated(deps.config) && deps.config.FIREBREAK_ALLOW_UNAUTHENTICATED);
+    if (check ? !check(raw, c.req.raw.headers) : !open) {
       throw new HttpError(
         401,
         'unauthorized',
@@ -69,7 +74,9 @@ export function mountWebhooks(
     } catch (err) {
       throw new HttpError(400, 'bad_json', `body is not JSON: ${(err as Error).message}`);
     }
-    const result = await deps.ingestor.ingest(source, raw, body, c.req.raw.headers);
+    const result = await deps.ingestor.ingest(source, raw, body, c.req.raw.headers, {
+      digest: replayable(deps.config, source),
+    });
     if (result.kind === 'schema') {
       throw new HttpError(422, 'validation', `body is not a valid ${source} notification`, {
         issues: result.issues,
@@ -78,6 +85,7 @@ export function mountWebhooks(
     if (result.kind === 'unroutable')
       throw new Error('ingest asked to keep dead letters reported one unkept');
     if (result.kind === 'dead_letter') {
+      setWebhookOutcome(c, 'dead_letter');
       deps.logger.warn('webhook kept as dead letter', {
         source,
         deadLetterId: result.deadLetterId,
@@ -85,6 +93,7 @@ export function mountWebhooks(
       });
       return c.json({ deadLetterId: result.deadLetterId, reason: result.reason }, 202);
     }
+    setWebhookOutcome(c, result.outcome === 'duplicate' ? 'duplicate' : 'accepted');
     if (result.outcome === 'resolved') {
       // The draft is written when the incident resolves; the webhook answer does not wait for it.
       deps.postmortems.regenerate(result.incidentId).catch((err) =>
@@ -96,4 +105,14 @@ export function mountWebhooks(
     }
     return c.json({ incidentId: result.incidentId, outcome: result.outcome, runIds: result.runIds }, 202);
   });
+}
+
+/**
+ * A signed delivery whose signature has no timestamp could be captured and sent again later: it is
+ * identified by its body digest (a duplicate within 24 h). Bearer-token senders are not: whoever can
+ * replay their request holds the token, and Alertmanager repeats identical bodies on purpose.
+ */
+function replayable(config: Config, source: AlertSource): boolean {
+  if (source === 'grafana') return Boolean(config.GRAFANA_HMAC_SECRET) && !config.GRAFANA_TIMESTAMP_HEADER;
+  return source === 'pagerduty' && Boolean(config.PAGERDUTY_WEBHOOK_SECRETS?.length);
 }

@@ -1,10 +1,13 @@
 // One decision path for every surface (Slack, API, CLI, web): the same policy, the same race handling,
 // the same timeline entries. Exactly one decision settles a gate; later ones are told who won.
+
+import type { Role } from '../config/config.ts';
 import type { Clock } from '../core/clock.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import type { ApprovalRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
-import { type DecisionRequest, judge } from './policy.ts';
+import { Identities } from './identities.ts';
+import { type Decider, type DecisionRequest, judge, type Surface } from './policy.ts';
 
 export type DecisionOutcome =
   | { outcome: 'recorded'; approval: ApprovalRecord }
@@ -23,7 +26,7 @@ export class Approvals {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly groupsOf: (identity: string) => string[] = () => [],
+    readonly identities: Identities = new Identities(),
   ) {}
 
   onDecision(fn: DecisionListener): void {
@@ -31,7 +34,16 @@ export class Approvals {
   }
 
   groups(identity: string): string[] {
-    return this.groupsOf(identity);
+    return this.identities.groups(identity);
+  }
+
+  /**
+   * The decider behind a surface's id: an API token identity with its role (`role` given), or a Slack
+   * user / CLI name whose role comes from IDENTITIES.
+   */
+  decider(via: Exclude<Surface, 'timeout'>, id: string, role?: Role): Decider {
+    const p = role ? this.identities.ofToken(id, role) : this.identities.ofUser(id);
+    return { identity: p.identity, aliases: p.aliases, via, groups: this.groups(id), role: p.role };
   }
 
   async decide(approvalId: string, req: DecisionRequest): Promise<DecisionOutcome> {
@@ -45,7 +57,7 @@ export class Approvals {
         reason: req.reason,
         at: now.toISOString(),
       },
-      (current) => judge(current, req),
+      (current) => judge(current, req, (id) => this.identities.canonical(id)),
       now,
     );
     if (result.outcome === 'not_found') throw new NotFoundError('approval', approvalId);

@@ -5,7 +5,7 @@
 // picks up the production workers' due runs.
 import { createApp } from '../api/app.ts';
 import { Approvals } from '../approvals/service.ts';
-import { firebreakOptionsOf, groupsOf } from '../config/config.ts';
+import { firebreakOptionsOf, identitiesOf } from '../config/config.ts';
 import { parseDuration } from '../core/duration.ts';
 import { createFirebreak } from '../firebreak.ts';
 import { IncidentStore } from '../incidents/incident-store.ts';
@@ -34,7 +34,7 @@ export async function openLocal(ctx: CommandContext, opts: { execute: boolean })
   // The command's output is what matters here: the engine's info lines would interleave with it.
   const level = config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL;
   const logger = pinoLogger({ level, redact: redact.text });
-  const fb = await createFirebreak({ ...options, logger, work: false });
+  const fb = await createFirebreak({ ...options, redactor: redact, logger, work: false });
   const shutdown = new AbortController();
   let gamedays: GameDayScheduler | null = null;
   try {
@@ -47,7 +47,7 @@ export async function openLocal(ctx: CommandContext, opts: { execute: boolean })
       flapMs: parseDuration(config.FLAP_WINDOW),
       redactor: redact,
     });
-    const approvals = new Approvals(fb.store, fb.engine.clock, groupsOf(config));
+    const approvals = new Approvals(fb.store, fb.engine.clock, identitiesOf(config));
     const postmortems = new Postmortems({
       incidents,
       store: fb.store,

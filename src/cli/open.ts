@@ -7,10 +7,12 @@ import type { CommandContext } from './io.ts';
 
 export async function openFirebreak(ctx: CommandContext, opts: { work: boolean }): Promise<Firebreak> {
   const options = firebreakOptionsOf(ctx.config);
+  const redact = redactor(options.secrets);
   return createFirebreak({
     ...options,
+    redactor: redact,
     work: opts.work,
-    logger: pinoLogger({ level: ctx.config.LOG_LEVEL, redact: redactor(options.secrets).text }),
+    logger: pinoLogger({ level: ctx.config.LOG_LEVEL, redact: redact.text }),
   });
 }
 

@@ -2,6 +2,7 @@
 // module reads process.env. A bad value stops the start with a message naming the variable.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { Identities, type IdentityEntry, parseIdentities } from '../approvals/identities.ts';
 import { parseDuration } from '../core/duration.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { FirebreakOptions } from '../firebreak.ts';
@@ -85,7 +86,8 @@ export const configSchema = z.object({
   FIREBREAK_DATA_DIR: z.string().min(1).default('./.firebreak'),
   RUNBOOKS_DIR: z.string().min(1).default('./runbooks'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().default('0.0.0.0'),
+  /** Loopback by default: with no API_TOKENS, binding anything else needs FIREBREAK_ALLOW_UNAUTHENTICATED. */
+  HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   FIREBREAK_WORKER_ID: z.string().min(1).optional(),
   FIREBREAK_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).default(200),
@@ -106,8 +108,10 @@ export const configSchema = z.object({
   GRAFANA_HMAC_SECRET: secret.optional(),
   /** Header carrying the unix timestamp when Grafana's signature covers "<ts>:<body>". */
   GRAFANA_TIMESTAMP_HEADER: z.string().min(1).optional(),
-  /** Comma-separated: several during a secret rotation. */
-  PAGERDUTY_WEBHOOK_SECRETS: credential(z.string()).pipe(commaList).optional(),
+  /** Comma-separated: several during a secret rotation; each at least 8 characters. */
+  PAGERDUTY_WEBHOOK_SECRETS: credential(z.string())
+    .pipe(commaList.refine((l) => l.every((s) => s.length >= 8), 'each secret must be at least 8 characters'))
+    .optional(),
   DATADOG_TOKEN: secret.optional(),
   GENERIC_TOKEN: secret.optional(),
   /** `group=member|member;…`: who belongs to the approver groups that policies name. */
@@ -153,6 +157,34 @@ export const configSchema = z.object({
   METRICS_TOKEN: secret.optional(),
   /** `firebreak worker` has no HTTP server: it serves GET /metrics on this port when set. */
   FIREBREAK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  // ── Exposure, identities and limits (issue 9; docs/security.md) ──
+  /**
+   * The URL people open firebreak at (https://firebreak.example.com). Its host is answered besides the
+   * loopback names when no API tokens are set, and its origin is the one the UI accepts forms from.
+   */
+  PUBLIC_URL: z
+    .url()
+    .refine((v) => /^https?:\/\//i.test(v), 'must be an http(s) URL')
+    .optional(),
+  /** Serve without API_TOKENS on a non-loopback HOST: every caller that reaches it is admin. */
+  FIREBREAK_ALLOW_UNAUTHENTICATED: bool.default(false),
+  /**
+   * `alice=slack:U123,token:alice-laptop,role:approver;bob=…`: one identity per person across surfaces,
+   * so four-eyes and quorum count people, and a Slack user gets a role (docs/security.md).
+   */
+  IDENTITIES: z
+    .string()
+    .transform((v, ctx): IdentityEntry[] => {
+      try {
+        return parseIdentities(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  /** Open connections at once; more are refused until some close. */
+  FIREBREAK_MAX_CONNECTIONS: z.coerce.number().int().min(16).default(1024),
   /** Tracing is off unless one of these is set: OTLP/HTTP, `<endpoint>/v1/traces` or the traces URL as is. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
@@ -166,10 +198,16 @@ export const configSchema = z.object({
   /** The server the CLI talks to. */
   FIREBREAK_URL: z.url().default('http://127.0.0.1:8080'),
   /** Sent by the CLI as `Authorization: Bearer …`: one of the server's API_TOKENS; it acts as its identity. */
-  FIREBREAK_TOKEN: z.string().min(1).optional(),
+  FIREBREAK_TOKEN: credential(z.string().min(1)).optional(),
 });
 
-export type Config = z.output<typeof configSchema>;
+export type Config = z.output<typeof configSchema> & {
+  /**
+   * The whole environment as it was parsed: runbooks read their own credentials from it (`secrets` on a
+   * runbook, `ctx.secret`), and every variable named like a credential is redacted (secretsOf).
+   */
+  readonly environment: Readonly<Record<string, string>>;
+};
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
   // Empty strings mean "unset", as shells and .env files write them.
@@ -177,7 +215,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const files = readCredentialFiles(cleaned);
   const parsed = configSchema.safeParse(files.env);
   const problems = [...files.issues, ...(parsed.success ? slackProblems(parsed.data) : parsed.error.issues)];
-  if (parsed.success && problems.length === 0) return parsed.data;
+  if (parsed.success && problems.length === 0) {
+    const environment = Object.fromEntries(
+      Object.entries(files.env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+    );
+    return { ...parsed.data, environment };
+  }
   const lines = problems.map((i) => `${i.path.join('.')}: ${i.message}`);
   throw new ValidationError(`invalid configuration:\n  ${lines.join('\n  ')}`, { issues: problems });
 }
@@ -224,7 +267,7 @@ export function readCredentialFiles(env: Record<string, string | undefined>): {
 }
 
 /** Slack settings come as a set: a bot token without its signing secret or channel is a mistake. */
-function slackProblems(c: Config): { path: string[]; message: string }[] {
+function slackProblems(c: z.output<typeof configSchema>): { path: string[]; message: string }[] {
   if (!c.SLACK_BOT_TOKEN) return [];
   const missing = (['SLACK_SIGNING_SECRET', 'SLACK_INCIDENT_CHANNEL'] as const).filter((k) => !c[k]);
   return missing.map((k) => ({ path: [k], message: 'required when SLACK_BOT_TOKEN is set' }));
@@ -240,6 +283,7 @@ export function firebreakOptionsOf(config: Config) {
     migrate: config.FIREBREAK_MIGRATE,
     // Workers write step outputs and evidence too: the configured secrets are redacted there as in serve.
     secrets: secretsOf(config),
+    env: config.environment,
     engine: {
       ...(config.FIREBREAK_WORKER_ID ? { workerId: config.FIREBREAK_WORKER_ID } : {}),
       maxConcurrentRuns: config.FIREBREAK_MAX_CONCURRENT_RUNS,
@@ -250,9 +294,20 @@ export function firebreakOptionsOf(config: Config) {
   } satisfies FirebreakOptions;
 }
 
-/** Every configured secret value, so it can be redacted wherever it would otherwise be written. */
+/** Variables whose values are credentials by their name (KUBERNETES_TOKEN, DB_ADMIN_PASSWORD, …). */
+export const SECRET_NAME = /_(TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|KEY|CREDENTIALS)$/;
+
+/**
+ * Every secret value firebreak knows of at start, so it can be redacted wherever it would otherwise be
+ * written: the configured ones, the DATABASE_URL password, and every variable named like a credential.
+ */
 export function secretsOf(config: Config): string[] {
+  const named = Object.entries(config.environment ?? {})
+    .filter(([k]) => SECRET_NAME.test(k))
+    .flatMap(([, v]) => [v, ...v.split(',').map((p) => p.trim())]);
   return [
+    ...databasePassword(config.DATABASE_URL),
+    ...named,
     config.ALERTMANAGER_TOKEN,
     config.GRAFANA_TOKEN,
     config.GRAFANA_HMAC_SECRET,
@@ -268,11 +323,22 @@ export function secretsOf(config: Config): string[] {
   ].filter((s): s is string => Boolean(s));
 }
 
-/** The approver groups an identity belongs to. */
-export function groupsOf(config: Config): (identity: string) => string[] {
-  const groups = config.APPROVER_GROUPS ?? {};
-  return (identity) =>
-    Object.entries(groups)
-      .filter(([, members]) => members.includes(identity))
-      .map(([g]) => g);
+/** The password of a postgres:// URL, as written (percent-encoded) and decoded. */
+function databasePassword(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const raw = new URL(url).password;
+    return raw ? [raw, decodeURIComponent(raw)] : [];
+  } catch {
+    return [];
+  }
+}
+
+/** People across surfaces (IDENTITIES), their tokens' roles and their approver groups. */
+export function identitiesOf(config: Config): Identities {
+  return new Identities(
+    config.IDENTITIES ?? [],
+    (config.API_TOKENS ?? []).map((t) => ({ identity: t.identity, role: t.role })),
+    config.APPROVER_GROUPS ?? {},
+  );
 }

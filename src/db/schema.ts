@@ -170,6 +170,22 @@ export const settings = pgTable('settings', {
   updatedBy: text('updated_by'),
 });
 
+/**
+ * Web UI sessions, so that signing out (or an admin's "sign out everyone") ends them on every replica.
+ * The id is the SHA-256 of the session id in the cookie: a database reader cannot sign in with it.
+ */
+export const webSessions = pgTable(
+  'web_sessions',
+  {
+    id: text('id').primaryKey(),
+    identity: text('identity').notNull(),
+    createdAt: ts('created_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [index('web_sessions_expires_idx').on(t.expiresAt)],
+);
+
 /** One incident per active alert group (source + group key). Drills are flagged and kept apart. */
 export const incidents = pgTable(
   'incidents',

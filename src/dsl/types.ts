@@ -39,6 +39,12 @@ export interface StepContext<I, S> {
   http(url: string | URL, init?: RequestInit): Promise<Response>;
   log(message: string, data?: Record<string, unknown>): void;
   now(): Date;
+  /**
+   * A credential from the environment, registered for redaction before it is returned: wherever the
+   * value later shows up (output, error, evidence, log, Slack) it reads [REDACTED]. Throws a
+   * non-retryable error when the variable is not set.
+   */
+  secret(name: string): string;
 }
 
 export type Awaitable<T> = T | Promise<T>;
@@ -189,6 +195,11 @@ export interface RunbookOptions<Schema extends z.ZodType> {
    * again, unless its last run for that incident ended less than `cooldown` ago (or is still going).
    */
   cooldown?: Duration;
+  /**
+   * Environment variables this runbook reads credentials from: their values are redacted everywhere from
+   * the moment the runbook loads (ctx.secret does the same for one read).
+   */
+  secrets?: readonly string[];
   /** Slack: post this runbook's runs (progress, approvals) to this channel id, in a thread of their own. */
   slack?: { channel?: string };
   postmortem?: (ctx: {

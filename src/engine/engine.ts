@@ -13,7 +13,7 @@ import { type ExecutorConfig, RunExecutor } from './executor.ts';
 import { type Notifier, nullNotifier } from './notifier.ts';
 import type { RunbookRegistry } from './registry.ts';
 import { saga } from './saga.ts';
-import type { FetchLike } from './step-context.ts';
+import type { FetchLike, SecretReader } from './step-context.ts';
 import { stepKinds } from './step-kinds.ts';
 
 export interface EngineConfig extends ExecutorConfig {
@@ -55,6 +55,8 @@ export interface EngineDeps {
   config?: Partial<EngineConfig>;
   /** Behind every step's `ctx.http` (default global fetch); the testing kit passes its stub. */
   fetch?: FetchLike;
+  /** Behind every step's `ctx.secret` (createFirebreak reads its environment and redacts what it reads). */
+  secret?: SecretReader;
 }
 
 export const KILL_SWITCH = 'kill_switch';
@@ -68,6 +70,7 @@ export class Engine {
   readonly config: EngineConfig;
   private readonly notifier: Notifier;
   private readonly fetch: FetchLike | undefined;
+  private readonly secret: SecretReader | undefined;
   private readonly active = new Map<string, { executor: RunExecutor; done: Promise<void> }>();
   private working = false;
   private timers: NodeJS.Timeout[] = [];
@@ -87,6 +90,7 @@ export class Engine {
     this.logger = deps.logger ?? silentLogger;
     this.notifier = deps.notifier ?? nullNotifier;
     this.fetch = deps.fetch;
+    this.secret = deps.secret;
     this.config = { ...defaultEngineConfig(), ...deps.config };
   }
 
@@ -312,6 +316,7 @@ export class Engine {
         config: this.config,
         isPaused: () => this.isPaused(),
         fetch: this.fetch,
+        secret: this.secret,
       },
       steps,
     );

@@ -24,7 +24,7 @@ import type { EventWrite, Lease, RunWrite, StepWrite, Store, Transition } from '
 import type { EngineEvents, StepRef } from './events.ts';
 import type { Notifier } from './notifier.ts';
 import type { LoadedRunbook } from './registry.ts';
-import type { FetchLike, InvocationScope } from './step-context.ts';
+import type { FetchLike, InvocationScope, SecretReader } from './step-context.ts';
 
 export interface ExecutorConfig {
   /** Waits up to this long (retry backoff, short sleeps, verify delays) happen in memory under the lease. */
@@ -47,6 +47,8 @@ export interface ExecutorDeps {
   isPaused: () => Promise<boolean>;
   /** Behind every step's `ctx.http`; global fetch when unset. */
   fetch?: FetchLike | undefined;
+  /** Behind every step's `ctx.secret`. */
+  secret?: SecretReader | undefined;
 }
 
 /** What became of one step in this pass. */
@@ -228,6 +230,7 @@ export class RunExecutor {
       logger: this.deps.logger,
       runSignal: this.abort.signal,
       fetch: this.deps.fetch,
+      secret: this.deps.secret,
       timeoutMs,
     };
   }

@@ -2,7 +2,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { raceAbort } from '../core/abort.ts';
 import type { Clock } from '../core/clock.ts';
-import { StepTimeoutError, ValidationError } from '../core/errors.ts';
+import { NonRetryableError, StepTimeoutError, ValidationError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { EvidenceInput, Outputs, RunInfo, StepContext } from '../dsl/types.ts';
 import type { EvidenceWrite } from '../store/store.ts';
@@ -11,6 +11,9 @@ export const MAX_EVIDENCE_BYTES = 1024 * 1024;
 
 /** What `ctx.http` calls: global fetch unless the engine was given another (the testing kit's stub). */
 export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
+
+/** What `ctx.secret(name)` calls: reads a credential and registers it for redaction. */
+export type SecretReader = (name: string) => string;
 
 export interface InvocationScope {
   input: unknown;
@@ -25,6 +28,7 @@ export interface InvocationScope {
   runSignal: AbortSignal;
   timeoutMs: number | undefined;
   fetch?: FetchLike | undefined;
+  secret?: SecretReader | undefined;
 }
 
 export interface Invocation {
@@ -50,6 +54,10 @@ export function buildContext(scope: InvocationScope, signal: AbortSignal): Invoc
     log: (message, data) =>
       scope.logger.info(message, { step: scope.stepName, attempt: scope.attempt, ...data }),
     now: () => scope.clock.now(),
+    secret: (name) => {
+      if (!scope.secret) throw new NonRetryableError(`secret ${name}: this engine was given no environment`);
+      return scope.secret(name);
+    },
   };
   return { ctx, evidence };
 }

@@ -1,6 +1,6 @@
 // Alerts in: parse, route, and commit the alert with its incident and runs in one transaction.
 // Anything valid that cannot be turned into an incident is kept as a dead letter with the reason.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { AlertBatch, AlertSource } from '../core/alert.ts';
 import type { Clock } from '../core/clock.ts';
 import { coalescedNotify } from '../db/coalesced-notify.ts';
@@ -48,13 +48,18 @@ export class Ingestor {
     this.listeners.push(fn);
   }
 
-  /** `keepDeadLetter: false` (a replay) reports an unroutable body instead of storing it again. */
+  /**
+   * `keepDeadLetter: false` (a replay) reports an unroutable body instead of storing it again.
+   * `digest: true` (a signed delivery whose signature has no timestamp) identifies a delivery without
+   * an id of its own by its body digest: the same body again within 24 h is a duplicate, so a captured
+   * request cannot be replayed.
+   */
   async ingest(
     source: AlertSource,
     rawBody: string,
     body: unknown,
     headers: Headers,
-    opts: { keepDeadLetter?: boolean } = {},
+    opts: { keepDeadLetter?: boolean; digest?: boolean } = {},
   ): Promise<IngestResult> {
     const keep = opts.keepDeadLetter ?? true;
     const parsed = sources[source].parse(body, headers);
@@ -64,7 +69,11 @@ export class Ingestor {
         ? this.deadLetter(source, parsed.reason, rawBody, headers)
         : { kind: 'unroutable', reason: parsed.reason };
     }
-    return this.commit(parsed.batch, rawBody, headers, keep);
+    const batch =
+      opts.digest && parsed.batch.deliveryId === null
+        ? { ...parsed.batch, deliveryId: `sha256:${createHash('sha256').update(rawBody).digest('hex')}` }
+        : parsed.batch;
+    return this.commit(batch, rawBody, headers, keep);
   }
 
   private async commit(
@@ -169,12 +178,25 @@ function earliestStart(batch: AlertBatch): string | null {
   return starts.length > 0 ? new Date(Math.min(...starts)).toISOString() : null;
 }
 
-/** Headers worth keeping for a replay; credentials are never stored. */
+/**
+ * Headers kept with a dead letter: what says what sent it and what a replay needs (PagerDuty's delivery
+ * id, Grafana's timestamp). An allow-list, so a credential or signature in a header of any name
+ * (Authorization, Proxy-Authorization, X-Api-Key, X-PagerDuty-Signature, …) is never stored.
+ */
+const KEPT_HEADERS = new Set([
+  'content-type',
+  'user-agent',
+  'x-request-id',
+  'x-webhook-id',
+  'x-webhook-subscription',
+  'x-grafana-alerting-timestamp',
+  'dd-request-id',
+]);
+
 function keptHeaders(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, key) => {
-    if (key === 'authorization' || key === 'cookie') return;
-    out[key] = value;
+    if (KEPT_HEADERS.has(key.toLowerCase())) out[key] = value;
   });
   return out;
 }

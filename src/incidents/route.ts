@@ -15,7 +15,7 @@ export interface RunCandidate {
   dry_run: boolean;
   idempotency_key: string;
   concurrency_key: string | null;
-  /** The runbook's cooldown: on a reopen, held back if its last run ended within it (drizzle/0020). */
+  /** The runbook's cooldown: on a reopen, held back if its last run ended within it (drizzle/0016). */
   cooldown_ms?: number | null;
   cooldown?: string | null;
 }

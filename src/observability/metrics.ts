@@ -7,6 +7,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 const RUN_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600];
 const STEP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 const APPROVAL_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400];
+/** A healthy loop answers within milliseconds; anything from a tenth of a second up is a stall. */
+const LAG_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 export interface MetricsOptions {
   /** process_* and nodejs_* (default true; off for benchmarks that build many registries). */
@@ -29,6 +31,8 @@ export class FirebreakMetrics {
   readonly dbUp: Gauge;
   readonly slackFailures: Counter<'reason'>;
   readonly activeRuns: Gauge;
+  readonly eventLoopLag: Histogram;
+  readonly webhookRequests: Counter<'source' | 'outcome'>;
 
   constructor(opts: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -106,6 +110,18 @@ export class FirebreakMetrics {
     this.activeRuns = new Gauge({
       name: 'firebreak_engine_active_runs',
       help: 'Runs executing in this process now.',
+      registers,
+    });
+    this.webhookRequests = new Counter({
+      name: 'firebreak_webhook_requests_total',
+      help: 'Webhook deliveries by source and outcome: accepted, duplicate, dead_letter, or why refused.',
+      labelNames: ['source', 'outcome'],
+      registers,
+    });
+    this.eventLoopLag = new Histogram({
+      name: 'firebreak_event_loop_lag_seconds',
+      help: 'How late a 100 ms timer fired: the time the event loop was blocked (sampled every 100 ms).',
+      buckets: LAG_BUCKETS,
       registers,
     });
   }

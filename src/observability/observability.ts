@@ -7,6 +7,7 @@ import type { Queryable } from '../db/driver.ts';
 import type { Engine } from '../engine/engine.ts';
 import { meterApprovalDecision, meterEngine } from './engine-metrics.ts';
 import { traceEngine } from './engine-tracing.ts';
+import { sampleEventLoopLag } from './event-loop-lag.ts';
 import { FirebreakMetrics } from './metrics.ts';
 import { MetricsScraper, type ScrapeSources, type SlackDeliveryCounts } from './scrape.ts';
 import { otlpExporter, startTracing, type Tracing, tracingSettings } from './tracing.ts';
@@ -42,7 +43,7 @@ export function startObservability(deps: ObservabilityDeps): Observability {
     engine,
     logger,
   });
-  const offs = [meterEngine(engine.events, metrics)];
+  const offs = [meterEngine(engine.events, metrics), sampleEventLoopLag(metrics.eventLoopLag)];
 
   const settings = tracingSettings(config);
   const exporter = deps.spanExporter ?? (settings ? otlpExporter(settings) : null);

@@ -42,6 +42,8 @@ export interface TestRunbookOptions<Input> {
   requestedBy?: string;
   /** Engine logs (default: silent). */
   logger?: Logger;
+  /** The environment `ctx.secret(name)` and the runbook's declared `secrets` read (default: empty). */
+  env?: Readonly<Record<string, string>>;
   /** Real time allowed for the run to come to rest after each action. Default 20 s. */
   timeoutMs?: number;
 }
@@ -67,6 +69,7 @@ export async function testRunbook<Schema extends z.ZodType, S extends Outputs>(
     notifier: recordingNotifier(messages),
     work: false,
     ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
     // Every wait (retry backoff, verify delay) parks the run on a timer row, so the test moves the
     // clock through it; leases outlast any jump of the manual clock.
     engine: { inlineWaitMaxMs: 0, pollIntervalMs: 50, heartbeatMs: 200, leaseMs: 24 * 3_600_000 },

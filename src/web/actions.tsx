@@ -2,9 +2,10 @@
 // the one decision path, via 'web'), revert (cancel the run with revert), dead-letter replay, the kill
 // switch, and starting a drill. Each form must come from this origin; each action needs the API's grant.
 import type { EventEmitter } from 'node:events';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, Handler, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { may, type Permission } from '../api/auth.ts';
+import { bodyLimit } from '../api/body-limit.ts';
 import { HttpError } from '../api/errors.ts';
 import { Approvals } from '../approvals/service.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
@@ -16,7 +17,8 @@ import type { GameDayScheduler } from '../scheduler/scheduler.ts';
 import { localPath } from './format.ts';
 import { failure, type GuardDeps, type Req, refuse, render, secure, wantsJson } from './guard.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
-import { fromThisOrigin, identify, signIn, signOut } from './session.ts';
+import { fromThisOrigin, identify, revokeAllSessions, signIn, signOut } from './session.ts';
+import { SignInThrottle } from './throttle.ts';
 
 export interface ActionDeps extends GuardDeps {
   approvals: Approvals;
@@ -37,6 +39,7 @@ export const FLASH = {
   resumed: 'Kill switch OFF: mitigations run again.',
   drill: 'Drill started.',
   signed_out: 'Signed out.',
+  sessions_revoked: 'Every web session was signed out.',
 } as const;
 export type FlashCode = keyof typeof FLASH;
 
@@ -52,16 +55,27 @@ const FORM_LIMIT = 64 * 1024;
 
 export function mountActions(app: Hono, deps: ActionDeps): void {
   const act = (need: Permission, fn: (r: Req, form: Form) => Promise<Done>) => action(deps, need, fn);
-  const limited = bodyLimit({ maxSize: FORM_LIMIT, onError: (c) => c.text('form too large', 413) });
+  // 413 in the one error shape, like every other body limit.
+  const limited = bodyLimit(FORM_LIMIT);
   for (const path of ['/sign-in', '/sign-out', '/ui/*']) app.on('POST', path, limited);
 
-  app.post('/sign-in', (c) => postSignIn(deps, c));
-  app.post('/sign-out', (c) => {
+  const throttle = new SignInThrottle();
+  app.post('/sign-in', (c) => postSignIn(deps, c, throttle));
+  app.post('/sign-out', async (c) => {
     secure(c);
-    if (!fromThisOrigin(c)) return c.text('cross-origin form refused', 403);
-    signOut(c);
+    if (!fromThisOrigin(c, deps.config)) return c.text('cross-origin form refused', 403);
+    await signOut(c, deps.fb.store.driver, deps.fb.engine.clock.now());
     return c.redirect('/sign-in?done=signed_out', 303);
   });
+
+  // An admin ends every web session at once (a token leaked, someone left): all must sign in again.
+  app.post(
+    '/ui/sessions/revoke-all',
+    act('admin', async ({ now }) => {
+      await revokeAllSessions(deps.fb.store.driver, now);
+      return { flash: 'sessions_revoked', to: '/sign-in' };
+    }),
+  );
 
   for (const decision of ['approve', 'reject'] as const) {
     app.post(
@@ -70,12 +84,7 @@ export function mountActions(app: Hono, deps: ActionDeps): void {
         if (decision === 'reject' && !form.reason?.trim())
           throw new HttpError(422, 'reason_required', 'a rejection needs a reason');
         const outcome = await deps.approvals.decide(c.req.param('id')!, {
-          decider: {
-            identity: caller.identity,
-            via: 'web',
-            groups: deps.approvals.groups(caller.identity),
-            role: caller.role,
-          },
+          decider: deps.approvals.decider('web', caller.identity, caller.role),
           decision,
           reason: form.reason?.trim() || null,
         });
@@ -135,10 +144,10 @@ export function mountActions(app: Hono, deps: ActionDeps): void {
 function action(deps: ActionDeps, need: Permission, fn: (r: Req, form: Form) => Promise<Done>): Handler {
   return async (c) => {
     secure(c);
-    if (!fromThisOrigin(c))
+    if (!fromThisOrigin(c, deps.config))
       return refuse(deps, c, null, 403, 'This form did not come from a firebreak page.');
     const now = deps.fb.engine.clock.now();
-    const who = identify(c, deps.config.API_TOKENS, now);
+    const who = await identify(c, deps.config, deps.fb.store.driver, now);
     if (!who.caller) return refuse(deps, c, null, 401, 'Sign in first.');
     const caller = who.caller;
     const can = (p: Permission) => may(caller.role, p);
@@ -163,9 +172,10 @@ async function formOf(c: Context): Promise<Form> {
   );
 }
 
-async function postSignIn(deps: ActionDeps, c: Context): Promise<Response> {
+async function postSignIn(deps: ActionDeps, c: Context, throttle: SignInThrottle): Promise<Response> {
   secure(c);
-  if (!fromThisOrigin(c)) return refuse(deps, c, null, 403, 'This form did not come from a firebreak page.');
+  if (!fromThisOrigin(c, deps.config))
+    return refuse(deps, c, null, 403, 'This form did not come from a firebreak page.');
   const tokens = deps.config.API_TOKENS ?? [];
   if (tokens.length === 0) {
     return render(
@@ -175,11 +185,21 @@ async function postSignIn(deps: ActionDeps, c: Context): Promise<Response> {
       <SignInPage next="/" mode="loopback_only" />,
     );
   }
+  const now = deps.fb.engine.clock.now();
+  const client = peerOf(c);
+  const wait = throttle.retryAfter(client, now.getTime());
+  if (wait > 0) {
+    deps.logger.warn('web sign-in throttled', { client });
+    c.header('Retry-After', String(wait));
+    return refuse(deps, c, null, 429, `Too many wrong tokens: try again in ${wait} s.`);
+  }
   const form = await formOf(c);
   const next = localPath(form.next);
-  const token = signIn(c, tokens, form.token ?? '', deps.fb.engine.clock.now());
+  const token = await signIn(c, deps.fb.store.driver, tokens, form.token ?? '', now);
+  if (token) throttle.succeeded(client);
+  else throttle.failed(client, now.getTime());
   if (!token) {
-    deps.logger.warn('web sign-in refused: unknown token');
+    deps.logger.warn('web sign-in refused: unknown token', { client });
     return render(
       deps,
       c,
@@ -188,4 +208,12 @@ async function postSignIn(deps: ActionDeps, c: Context): Promise<Response> {
     );
   }
   return c.redirect(next, 303);
+}
+
+function peerOf(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }

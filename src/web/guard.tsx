@@ -5,6 +5,7 @@ import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type Caller, may, type Permission } from '../api/auth.ts';
 import { toErrorResponse } from '../api/errors.ts';
+import { exposureWarning } from '../api/exposure.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Firebreak } from '../firebreak.ts';
@@ -60,7 +61,15 @@ export async function render(
 ): Promise<Response> {
   const paused = opts.paused ?? (await deps.fb.engine.isPaused().catch(() => false));
   const page = (
-    <Layout title={opts.title} shell={{ caller: opts.caller, paused, flash: opts.flash ?? null }}>
+    <Layout
+      title={opts.title}
+      shell={{
+        caller: opts.caller,
+        paused,
+        flash: opts.flash ?? null,
+        warning: exposureWarning(deps.config),
+      }}
+    >
       {body}
     </Layout>
   );
@@ -79,7 +88,7 @@ export function guard(
   return async (c) => {
     secure(c);
     const now = deps.fb.engine.clock.now();
-    const who = identify(c, deps.config.API_TOKENS, now);
+    const who = await identify(c, deps.config, deps.fb.store.driver, now);
     if (!who.caller) {
       if (kind === 'fragment') return c.text('sign in first', 401);
       if (who.why === 'loopback_only')

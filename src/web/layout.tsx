@@ -11,10 +11,12 @@ export interface Shell {
   paused: boolean;
   /** A one-line outcome of the last action (?done=…). */
   flash?: string | null;
+  /** Serving unauthenticated to the network (FIREBREAK_ALLOW_UNAUTHENTICATED): said on every page. */
+  warning?: string | null;
 }
 
 export function Layout(props: { title: string; shell: Shell; children?: Child }) {
-  const { caller, paused, flash } = props.shell;
+  const { caller, paused, flash, warning } = props.shell;
   return (
     <html lang="en">
       <head>
@@ -42,6 +44,11 @@ export function Layout(props: { title: string; shell: Shell; children?: Child })
             Loopback mode: {LOOPBACK_NOTE}. Set API_TOKENS to sign people in.
           </div>
         ) : null}
+        {warning ? (
+          <div class="banner bad" id="exposure-banner" role="alert">
+            {warning}
+          </div>
+        ) : null}
         {paused ? (
           <div class="banner bad" id="kill-switch-banner">
             Kill switch ON: new mitigations are paused (diagnostics still run).
@@ -67,9 +74,18 @@ function Who({ caller }: { caller: Caller }) {
         {caller.identity} <span class="badge dim">{caller.role}</span>
       </span>
       {caller.via === 'token' ? (
-        <form class="inline" method="post" action="/sign-out">
-          <button type="submit">Sign out</button>
-        </form>
+        <>
+          <form class="inline" method="post" action="/sign-out">
+            <button type="submit">Sign out</button>
+          </form>
+          {caller.role === 'admin' ? (
+            <form class="inline" method="post" action="/ui/sessions/revoke-all">
+              <button type="submit" title="Ends every web session, yours too">
+                Sign out everyone
+              </button>
+            </form>
+          ) : null}
+        </>
       ) : (
         <span class="small">(unauthenticated admin: loopback, no API_TOKENS)</span>
       )}

@@ -1,42 +1,58 @@
 // Who is using the web UI, and whether a form post really comes from it.
 //
-// Signing in posts an API token. The cookie then holds an expiry and an HMAC of it keyed by that token:
-// no session table (any replica, any restart can check it), the token itself never sits in the browser,
-// and taking a token out of API_TOKENS ends its sessions. A session maps to the same Caller and role as
-// the token does on the API. With no tokens configured the UI answers loopback only, as the API does.
+// Signing in posts an API token. The cookie holds a random session id and an HMAC of it keyed by that
+// token; the database holds the session (by the SHA-256 of its id) with its expiry and whether it was
+// revoked. So the token itself never sits in the browser, taking a token out of API_TOKENS ends its
+// sessions (no token verifies the MAC any more), and signing out — or an admin's "sign out everyone" —
+// ends a session on every replica. A session maps to the same Caller and role as the token does on the
+// API. With no tokens configured the UI answers loopback only, as the API does.
 //
 // Forms are protected twice: the cookie is SameSite=Strict (another site's form arrives without it), and
 // every POST must say it comes from this origin (Sec-Fetch-Site, Origin or Referer) — which also covers
 // the loopback mode, where there is no cookie to withhold.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { type Caller, findToken, isLoopback } from '../api/auth.ts';
-import type { ApiToken } from '../config/config.ts';
+import { type Access, type Caller, findToken, unauthenticatedCaller } from '../api/auth.ts';
+import { allowedOrigin } from '../api/exposure.ts';
+import type { ApiToken, Config } from '../config/config.ts';
+import type { Queryable } from '../db/driver.ts';
 
 export const SESSION_COOKIE = 'firebreak_session';
 export const SESSION_TTL_MS = 12 * 3_600_000;
 
 export type Identified = { caller: Caller } | { caller: null; why: 'sign_in' | 'loopback_only' };
 
-export function identify(c: Context, tokens: readonly ApiToken[] | undefined, now: Date): Identified {
+export async function identify(c: Context, access: Access, db: Queryable, now: Date): Promise<Identified> {
+  const tokens = access.API_TOKENS;
   if (!tokens || tokens.length === 0) {
-    return isLoopback(c)
-      ? { caller: { identity: 'local', role: 'admin', via: 'loopback' } }
-      : { caller: null, why: 'loopback_only' };
+    const caller = unauthenticatedCaller(c, access);
+    return caller ? { caller } : { caller: null, why: 'loopback_only' };
   }
-  const token = sessionToken(tokens, getCookie(c, SESSION_COOKIE), now);
+  const token = await sessionToken(db, tokens, getCookie(c, SESSION_COOKIE), now);
   return token
     ? { caller: { identity: token.identity, role: token.role, via: 'token' } }
     : { caller: null, why: 'sign_in' };
 }
 
-/** Checks a posted token; on success sets the session cookie and returns who it is. */
-export function signIn(c: Context, tokens: readonly ApiToken[], given: string, now: Date): ApiToken | null {
+/** Checks a posted token; on success records a session, sets its cookie and returns who it is. */
+export async function signIn(
+  c: Context,
+  db: Queryable,
+  tokens: readonly ApiToken[],
+  given: string,
+  now: Date,
+): Promise<ApiToken | null> {
   const token = findToken(tokens, `Bearer ${given.trim()}`);
   if (!token) return null;
-  const expires = now.getTime() + SESSION_TTL_MS;
-  setCookie(c, SESSION_COOKIE, `v1.${expires}.${mac(token, expires)}`, {
+  const sid = randomBytes(32).toString('base64url');
+  await db.query('insert into web_sessions (id, identity, created_at, expires_at) values ($1, $2, $3, $4)', [
+    digest(sid),
+    token.identity,
+    now,
+    new Date(now.getTime() + SESSION_TTL_MS),
+  ]);
+  setCookie(c, SESSION_COOKIE, `v2.${sid}.${mac(token, sid)}`, {
     httpOnly: true,
     sameSite: 'Strict',
     path: '/',
@@ -46,43 +62,78 @@ export function signIn(c: Context, tokens: readonly ApiToken[], given: string, n
   return token;
 }
 
-export function signOut(c: Context): void {
+/** Ends this browser's session for good (not only its cookie) and clears the cookie. */
+export async function signOut(c: Context, db: Queryable, now: Date): Promise<void> {
+  const sid = parseCookie(getCookie(c, SESSION_COOKIE))?.sid;
+  if (sid) {
+    await db.query('update web_sessions set revoked_at = $2 where id = $1 and revoked_at is null', [
+      digest(sid),
+      now,
+    ]);
+  }
   deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Strict', secure: isHttps(c) });
 }
 
-function sessionToken(tokens: readonly ApiToken[], value: string | undefined, now: Date): ApiToken | null {
-  const m = /^v1\.(\d{1,15})\.([\w-]{43})$/.exec(value ?? '');
-  if (!m) return null;
-  const expires = Number(m[1]);
-  if (expires <= now.getTime()) return null;
-  const given = Buffer.from(m[2]!);
+/** "Sign out everyone": every open session ends; returns how many did. */
+export async function revokeAllSessions(db: Queryable, now: Date): Promise<number> {
+  const rows = await db.query(
+    'update web_sessions set revoked_at = $1 where revoked_at is null and expires_at > $1 returning id',
+    [now],
+  );
+  return rows.length;
+}
+
+function parseCookie(value: string | undefined): { sid: string; mac: string } | null {
+  const m = /^v2\.([\w-]{43})\.([\w-]{43})$/.exec(value ?? '');
+  return m ? { sid: m[1]!, mac: m[2]! } : null;
+}
+
+async function sessionToken(
+  db: Queryable,
+  tokens: readonly ApiToken[],
+  value: string | undefined,
+  now: Date,
+): Promise<ApiToken | null> {
+  const cookie = parseCookie(value);
+  if (!cookie) return null;
+  const [row] = await db.query<{ expires_at: Date | string; revoked_at: Date | string | null }>(
+    'select expires_at, revoked_at from web_sessions where id = $1',
+    [digest(cookie.sid)],
+  );
+  if (!row || row.revoked_at !== null) return null;
+  if (new Date(row.expires_at).getTime() <= now.getTime()) return null;
+  const given = Buffer.from(cookie.mac);
   // Every token is tried, in constant time per token, so the answer says nothing about which one is close.
   let found: ApiToken | null = null;
   for (const t of tokens) {
-    if (timingSafeEqual(Buffer.from(mac(t, expires)), given) && !found) found = t;
+    if (timingSafeEqual(Buffer.from(mac(t, cookie.sid)), given) && !found) found = t;
   }
   return found;
 }
 
-function mac(token: ApiToken, expires: number): string {
-  return createHmac('sha256', token.token).update(`firebreak-web-session:v1:${expires}`).digest('base64url');
+function mac(token: ApiToken, sid: string): string {
+  return createHmac('sha256', token.token).update(`firebreak-web-session:v2:${sid}`).digest('base64url');
 }
+
+const digest = (sid: string) => createHash('sha256').update(sid).digest('hex');
 
 function isHttps(c: Context): boolean {
   return new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
 }
 
 /**
- * True when a state-changing request comes from a page of this origin. Browsers send Sec-Fetch-Site and
- * Origin on every POST and scripts cannot forge either; a request with neither is not from our pages.
+ * True when a state-changing request comes from a page of this origin: PUBLIC_URL's, or this server's
+ * own loopback one (exposure.ts), never whatever the request's Host says. Browsers send Sec-Fetch-Site
+ * and Origin on every POST and scripts cannot forge either; an old browser without Origin still sends
+ * the Referer; a request with none of them is not from our pages.
  */
-export function fromThisOrigin(c: Context): boolean {
+export function fromThisOrigin(c: Context, config: Pick<Config, 'PUBLIC_URL'>): boolean {
   const site = c.req.header('sec-fetch-site');
   if (site !== undefined && site !== 'same-origin') return false;
   const source = c.req.header('origin') ?? c.req.header('referer');
   if (!source || source === 'null') return false;
   try {
-    return new URL(source).host === (c.req.header('host') ?? new URL(c.req.url).host);
+    return allowedOrigin(c, config, new URL(source).origin);
   } catch {
     return false;
   }

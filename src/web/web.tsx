@@ -63,7 +63,7 @@ export function mountWeb(app: Hono, deps: WebDeps): void {
   app.get('/sign-in', async (c) => {
     secure(c);
     const now = deps.fb.engine.clock.now();
-    const who = identify(c, deps.config.API_TOKENS, now);
+    const who = await identify(c, deps.config, deps.fb.store.driver, now);
     const next = localPath(c.req.query('next'));
     if (who.caller) return c.redirect(next, 303);
     const mode = who.why === 'loopback_only' ? 'loopback_only' : 'tokens';

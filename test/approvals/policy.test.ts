@@ -2,9 +2,10 @@
 // the API (four eyes) and the store (escalation), which all surfaces share.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import { Identities } from '../../src/approvals/identities.ts';
 import { type Decider, type DecisionRequest, judge, mayDecide } from '../../src/approvals/policy.ts';
 import { Approvals } from '../../src/approvals/service.ts';
-import { systemClock } from '../../src/core/clock.ts';
+import { ManualClock } from '../../src/core/clock.ts';
 import { runbook, z } from '../../src/index.ts';
 import type { ApprovalRecord } from '../../src/store/records.ts';
 import { testFirebreak } from '../support/engine.ts';
@@ -83,8 +84,16 @@ describe('approval policy', () => {
     expect(judge(gate(policy), reject(as('U0DEV'), null))).toEqual({
       refuse: 'U0DEV is not an approver of this gate',
     });
-    // A gate that names nobody is open to whoever may reach it.
-    expect(mayDecide({}, as('anyone'))).toBe(true);
+    // A gate that names nobody needs the approver role, on every surface: Slack users get theirs from
+    // IDENTITIES, so one without a role is refused like an API viewer.
+    expect(mayDecide({}, as('U0ANYONE'))).toBe(false);
+    expect(mayDecide({}, as('viewer', { via: 'api', role: 'viewer' }))).toBe(false);
+    expect(mayDecide({}, as('ops', { via: 'api', role: 'operator' }))).toBe(false);
+    expect(mayDecide({}, as('U0ALICE', { role: 'approver' }))).toBe(true);
+    expect(mayDecide({}, as('root', { via: 'api', role: 'admin' }))).toBe(true);
+    expect(judge(gate({}), approve(as('U0ANYONE')))).toEqual({
+      refuse: 'U0ANYONE does not have the approver role, which a gate naming no approvers needs',
+    });
   });
 
   test('after escalation the escalation group may decide as well', () => {
@@ -127,7 +136,7 @@ describe('the policy through the surfaces', () => {
     ]);
   });
 
-  test('an escalated gate takes a decision from the escalation group', async () => {
+  test('a gate that times out is escalated by the engine; then the escalation group may decide', async () => {
     const rb = runbook({ id: 'escalating', title: 'escalating', input: z.object({}) })
       .approval('go', {
         groups: ['sre-oncall'],
@@ -135,19 +144,32 @@ describe('the policy through the surfaces', () => {
         onTimeout: { escalate: 'sre-leads', extend: '15m' },
       })
       .diagnostic('after', async () => ({ ok: true }));
-    await using fb = await testFirebreak([rb]);
-    const approvals = new Approvals(fb.store, systemClock, (id) => (id === 'U0LEAD' ? ['sre-leads'] : []));
+    const clock = new ManualClock(new Date());
+    await using fb = await testFirebreak([rb], { clock });
+    const approvals = new Approvals(fb.store, clock, new Identities([], [], { 'sre-leads': ['U0LEAD'] }));
     const parked = fb.engine.events.waitFor('run.parked');
     const { runId } = await fb.start('escalating', {});
     await parked;
     const [pending] = await fb.store.listApprovals({ runId });
-    const lead: Decider = { identity: 'U0LEAD', via: 'slack', groups: approvals.groups('U0LEAD') };
+    const lead = approvals.decider('slack', 'U0LEAD');
+    expect(lead.groups).toEqual(['sre-leads']);
 
     const before = await approvals.decide(pending!.id, approve(lead));
     expect(before).toEqual({ outcome: 'refused', reason: 'U0LEAD is not an approver of this gate' });
-    expect(await fb.store.extendApproval(pending!.id, new Date(Date.now() + 900_000), 'sre-leads')).toBe(
-      true,
-    );
+    // The timeout passes: the engine (not the test) escalates, extends, and parks the run again.
+    const escalated = fb.engine.events.waitFor('run.parked', (e) => e.runId === runId);
+    clock.advance(16 * 60_000);
+    fb.engine.poke();
+    await escalated;
+    const view = await fb.view(runId);
+    expect(view!.events.find((e) => e.type === 'approval.escalated')?.data).toMatchObject({
+      approvalId: pending!.id,
+      to: 'sre-leads',
+    });
+    const extended = await fb.store.getApproval(pending!.id);
+    expect(extended).toMatchObject({ status: 'pending', policy: { escalatedTo: 'sre-leads' } });
+    expect(extended!.expiresAt!.getTime()).toBe(clock.now().getTime() + 15 * 60_000);
+
     const after = await approvals.decide(pending!.id, approve(lead));
     expect(after).toMatchObject({ outcome: 'recorded', approval: { status: 'approved' } });
     expect((await fb.result(runId)).status).toBe('succeeded');

@@ -118,7 +118,7 @@ describe('an Alertmanager group from first notification to resolve and re-fire',
     expect(r.body).toEqual({ incidentId, outcome: 'resolved', runIds: [] });
     const view = await srv.incident(incidentId);
     expect(view.incident.status).toBe('resolved');
-    expect(view.incident.resolvedAt).not.toBeNull();
+    expect(Date.parse(String(view.incident.resolvedAt))).toBeGreaterThan(0);
     expect(view.alerts.every((a) => a.status === 'resolved')).toBe(true);
     expect(view.timeline.at(-1)?.type).toBe('incident.resolved');
     const open = await srv.get<{ incidents: unknown[] }>('/api/incidents?status=firing');

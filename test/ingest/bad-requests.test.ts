@@ -522,7 +522,7 @@ describe('valid JSON that cannot be routed', () => {
     });
     expect((await srv.incident(opened.body.incidentId)).incident.status).toBe('resolved');
     const kept = (await deadLetters()).find((d) => d.id === early.body.deadLetterId);
-    expect(kept?.replayedAt).not.toBeNull();
+    expect(Date.parse(String(kept?.replayedAt))).toBeGreaterThan(0);
     expect(kept?.replayResult).toMatchObject({ kind: 'accepted', outcome: 'resolved' });
   });
 

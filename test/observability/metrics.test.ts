@@ -93,6 +93,18 @@ describe('GET /metrics', () => {
     expect(sampleValue(s, 'firebreak_engine_active_runs')).toBe(0);
   });
 
+  test('a blocked event loop shows in firebreak_event_loop_lag_seconds', async () => {
+    const stalls = (s: Sample[]) =>
+      (sampleValue(s, 'firebreak_event_loop_lag_seconds_count') ?? 0) -
+      (sampleValue(s, 'firebreak_event_loop_lag_seconds_bucket', { le: '0.25' }) ?? 0);
+    const before = stalls(await scrape());
+    // The server runs in this process: hold its loop for 400 ms, as a slow render would.
+    const until400 = performance.now() + 400;
+    while (performance.now() < until400) {}
+    // The sampler's timer fires once the loop is free again, reporting how late it was.
+    await until(async () => (stalls(await scrape()) > before ? true : null));
+  });
+
   test('pending approvals are read at scrape time; a decision observes the wait', async () => {
     const before = await scrape();
     expect(sampleValue(before, 'firebreak_approvals_pending')).toBe(0);

@@ -175,7 +175,9 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
       },
     });
     try {
-      expect(srv.server.observability.tracing).not.toBeNull();
+      expect(srv.server.observability.tracing).toEqual(
+        expect.objectContaining({ tracer: expect.anything() }),
+      );
       const started = await srv.post<{ runId: string }>('/api/runs', {
         runbook: 'observed-ok',
         input: { service: 'web' },

@@ -87,7 +87,8 @@ describe('db-connections-saturated runbook', () => {
       excludeUsers: ['postgres', 'replication'],
       limit: 40,
     });
-    expect(terminate.headers['idempotency-key']).toBeTruthy();
+    // The engine's key for this step (`<runId>:<step>`), the same on every attempt.
+    expect(terminate.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}:[\w-]+$/);
 
     await t.advance('1m');
     expect(await t.output('afterCleanup')).toEqual({ ratio: 0.65, pending: 12 });

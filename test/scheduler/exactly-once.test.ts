@@ -114,6 +114,10 @@ describe.skipIf(!onPostgres)('game days across replicas', () => {
         select incident_id, count(*)::int as n from evidence where title like 'Game day scorecard:%'
         group by incident_id`;
       expect(scorecards.filter((s) => s.n !== 1)).toEqual([]);
+      // Scorecards were written (a drill whose run ended has one), and only for fired drills.
+      const firedIncidents = new Set(fired.map((f) => String(f.incident_id)));
+      expect(scorecards.length).toBeGreaterThan(0);
+      expect(scorecards.filter((s) => !firedIncidents.has(String(s.incident_id)))).toEqual([]);
 
       // No gaps: every whole second after registration, up to the last handled one, fired or was skipped.
       const from = Math.floor((schedule!.created_at as Date).getTime() / 1000) * 1000 + 1000;
@@ -135,6 +139,11 @@ describe.skipIf(!onPostgres)('game days across replicas', () => {
       const perReplica = new Map<string, number>();
       for (const f of fired)
         perReplica.set(String(f.fired_by), (perReplica.get(String(f.fired_by)) ?? 0) + 1);
+      // Every fire was claimed by one of the three replicas, and the counts add up.
+      expect(
+        [...perReplica.keys()].filter((id) => !['replica-1', 'replica-2', 'replica-3'].includes(id)),
+      ).toEqual([]);
+      expect([...perReplica.values()].reduce((a, b) => a + b, 0)).toBe(fired.length);
       const byReplica = [...perReplica].sort().map(([id, n]) => `${id}: ${n}`);
       console.info(
         `every-second game day: ${fired.length} fired, ${fires.length - fired.length} skipped (${byReplica.join(', ')})`,

@@ -56,10 +56,12 @@ export interface TestServerOptions {
   db?: TestDatabase;
   /** Default: a JSON logger at LOG_LEVEL (warn) that redacts like the server's and writes to `logs`. */
   logger?: Logger;
+  /** The server builds its own logger (the one `firebreak serve` uses), writing to `logs`. */
+  serverLogger?: boolean;
   /** Sent with every request (an API token, say); a request's own `undefined` value leaves one out. */
   headers?: Record<string, string>;
   /** More startServer options: a ManualClock, runbooks as values, game-day scheduler settings. */
-  server?: Pick<ServerOptions, 'clock' | 'runbooks' | 'gamedays'>;
+  server?: Pick<ServerOptions, 'clock' | 'runbooks' | 'gamedays' | 'httpLimits'>;
 }
 
 export type RequestHeaders = Record<string, string | undefined>;
@@ -105,12 +107,17 @@ export async function testServer(opts: TestServerOptions = {}): Promise<TestServ
   });
   const printed: string[] = [];
   const logs: string[] = [];
-  const logger =
-    opts.logger ??
-    jsonLogger(config.LOG_LEVEL, {}, (line) => logs.push(line), redactor(secretsOf(config)).text);
+  const logger = opts.serverLogger
+    ? undefined
+    : (opts.logger ??
+      jsonLogger(config.LOG_LEVEL, {}, (line) => logs.push(line), redactor(secretsOf(config)).text));
   let server: Server;
   try {
-    server = await startServer(config, { ...opts.server, print: (line) => printed.push(line), logger });
+    server = await startServer(config, {
+      ...opts.server,
+      print: (line) => printed.push(line),
+      ...(logger ? { logger } : { logWrite: (line: string) => logs.push(line) }),
+    });
   } catch (err) {
     if (!opts.db) await db.drop();
     throw err;

@@ -47,7 +47,7 @@ describe('the web UI', () => {
     expect(right.status).toBe(303);
     expect(right.location).toBe('/runbooks');
     const cookie = right.headers.get('set-cookie') ?? '';
-    expect(cookie).toMatch(/^firebreak_session=v1\.\d+\./);
+    expect(cookie).toMatch(/^firebreak_session=v2\.[\w-]{43}\./);
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Strict/i);
     expect(cookie).not.toContain(TOKENS.viewer);

@@ -30,7 +30,7 @@ export async function decideAs(
 ): Promise<string | null> {
   try {
     const outcome = await deps.approvals.decide(approvalId, {
-      decider: { identity: userId, via: 'slack', groups: deps.approvals.groups(userId) },
+      decider: deps.approvals.decider('slack', userId),
       decision,
       reason,
     });
@@ -69,7 +69,7 @@ export function approvalActions(app: App, deps: DecisionDeps): void {
     const approvalId = action.value ?? '';
     const user = body.user.id;
     const approval = await deps.store.getApproval(approvalId);
-    const decider = { identity: user, via: 'slack' as const, groups: deps.approvals.groups(user) };
+    const decider = deps.approvals.decider('slack', user);
     if (
       approval?.status !== 'pending' ||
       !mayDecide(approval.policy as Parameters<typeof mayDecide>[0], decider)

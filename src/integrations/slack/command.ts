@@ -67,7 +67,9 @@ export async function runCommand(deps: CommandDeps, user: string, text: string):
 
 async function operator(deps: CommandDeps, user: string, what: string, fn: () => Promise<string>) {
   const groups = deps.approvals.groups(user);
-  const allowed = deps.operators.includes(user) || groups.some((g) => deps.operators.includes(g));
+  const ids = deps.approvals.identities.aliases(user);
+  const allowed =
+    ids.some((id) => deps.operators.includes(id)) || groups.some((g) => deps.operators.includes(g));
   if (!allowed) return `:no_entry: You may not ${what} from Slack (SLACK_OPERATORS).`;
   return fn();
 }

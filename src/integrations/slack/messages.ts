@@ -10,7 +10,10 @@ export const REJECT_VIEW = 'approval_reject';
 /** The actions block of an approval request; its id carries the gate, like the buttons' value. */
 export const approvalBlockId = (approvalId: string) => `approval:${approvalId}`;
 
-/** Text from runbooks, alerts and people is shown, never interpreted as Slack markup. */
+/**
+ * Text from runbooks, alerts and people is shown, never interpreted as Slack markup: with `<`, `>` and
+ * `&` escaped no `<!channel>`, `<!here>`, `<@U…>` mention or `<url|label>` link can come from data.
+ */
 export function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -78,7 +81,7 @@ export function approvalRequestMessage(r: ApprovalRequest): SlackBody {
   const id = r.approval.id;
   const what = r.summary
     ? esc(r.summary)
-    : `${r.mitigation ? 'apply mitigation' : 'pass gate'} \`${r.step}\``;
+    : `${r.mitigation ? 'apply mitigation' : 'pass gate'} \`${esc(r.step)}\``;
   const policy = r.approval.policy as { approvers?: string[]; groups?: string[]; quorum?: number };
   const deciders = [
     ...(policy.approvers ?? []).map(who),

@@ -21,12 +21,17 @@ export class SlackNotifier implements Notifier {
     return this.threads.deps;
   }
 
-  /** A notify step: a line in the run's thread, or a message in the channel the step names. */
+  /**
+   * A notify step: a line in the run's thread, or a message in the channel the step names. Its text is
+   * built from alert and run data, so it is escaped: `<!channel>`, `<@U…>` and `<url|label>` arrive as
+   * text (Slack still links a bare URL, and *bold* and `code` still format).
+   */
   async notify(run: RunInfo, message: string, channel: string | undefined): Promise<boolean> {
+    const text = esc(message);
     try {
       await this.threads.serial(async () => {
-        if (!channel) return this.threads.say(run, { text: message });
-        await this.deps.outbox.enqueue({ kind: 'post', channel, body: { text: message }, ...ids(run) });
+        if (!channel) return this.threads.say(run, { text });
+        await this.deps.outbox.enqueue({ kind: 'post', channel, body: { text }, ...ids(run) });
       });
       return true;
     } catch (err) {

@@ -1,9 +1,10 @@
--- A re-fire within the flap window reopens the incident; it now runs each matching runbook again (0007
+-- A reopened incident runs each matching runbook again (issue 10), on top of 0014's replay rules
+-- (issue 9): both branches replaced firebreak_ingest, so this is the one body with both.
+-- A re-fire within the flap window reopens the incident and runs each matching runbook again (0007
 -- started runbooks only when a notification opened the incident, and the timeline did not say why
 -- nothing ran). A runbook is held back, with the reason in the timeline (`run.held_back`), when its
 -- last run for this incident is still going, or when it sets `cooldown` (the candidate's cooldown_ms) and
 -- that run ended within it. Runs of a reopen get their own idempotency key: <incident>:<runbook>:reopen:<n>.
--- Otherwise firebreak_ingest as in 0007 (without its pg_notify; the caller wakes the workers).
 CREATE OR REPLACE FUNCTION firebreak_ingest(p jsonb, p_now timestamptz)
 RETURNS TABLE (incident_id uuid, outcome text, run_ids uuid[]) AS $$
 #variable_conflict use_column
@@ -16,16 +17,22 @@ DECLARE
   v_changed int := 0;
   v_open int;
   v_runs uuid[] := '{}';
+  v_seen_id bigint;
+  v_seen_at timestamptz;
+  v_stale int := 0;
   cand record;
   v_last runs%ROWTYPE;
   v_reason text;
   v_run uuid;
 BEGIN
   -- At-least-once senders (PagerDuty) repeat deliveries: a delivery id seen before changes nothing.
+  -- A body digest (sha256:…) counts for 24 hours.
   IF p->>'delivery_id' IS NOT NULL THEN
-    SELECT n.incident_id INTO incident_id FROM notifications n
+    SELECT n.incident_id, n.id, n.received_at INTO incident_id, v_seen_id, v_seen_at FROM notifications n
     WHERE n.source = v_source AND n.delivery_id = p->>'delivery_id';
-    IF FOUND THEN
+    IF FOUND AND (p->>'delivery_id') LIKE 'sha256:%' AND v_seen_at < p_now - interval '24 hours' THEN
+      UPDATE notifications SET delivery_id = NULL WHERE id = v_seen_id;
+    ELSIF FOUND THEN
       outcome := 'duplicate';
       run_ids := v_runs;
       RETURN NEXT;
@@ -72,6 +79,17 @@ BEGIN
     END IF;
   END IF;
 
+  -- A "resolved" older than the alert's latest start says nothing about the alert as it is now.
+  SELECT count(*) INTO v_stale
+  FROM jsonb_to_recordset(p->'alerts') AS a(fingerprint text, status text, ends_at timestamptz)
+  JOIN alerts al ON al.incident_id = inc.id AND al.fingerprint = a.fingerprint
+  WHERE a.status = 'resolved' AND a.ends_at IS NOT NULL AND al.status = 'firing' AND al.starts_at > a.ends_at;
+  IF v_stale > 0 THEN
+    INSERT INTO events (run_id, incident_id, type, data, at)
+    VALUES (NULL, inc.id, 'alert.stale_resolve', jsonb_build_object('alerts', v_stale,
+      'reason', 'resolved before the alert last started: a replayed or late notification, ignored'), p_now);
+  END IF;
+
   -- Alerts: insert new ones, update those whose status changed; unchanged ones are a repeat.
   WITH a AS (
     SELECT * FROM jsonb_to_recordset(p->'alerts') AS a(fingerprint text, status text, labels jsonb,
@@ -84,8 +102,12 @@ BEGIN
       p_now, p_now
     FROM a
     ON CONFLICT (incident_id, fingerprint) DO UPDATE SET status = EXCLUDED.status, labels = EXCLUDED.labels,
-      annotations = EXCLUDED.annotations, ends_at = EXCLUDED.ends_at, last_seen_at = p_now
+      annotations = EXCLUDED.annotations, ends_at = EXCLUDED.ends_at, last_seen_at = p_now,
+      -- A re-fire restarts the alert: its start is the latest one, which rule 1 compares with.
+      starts_at = CASE WHEN EXCLUDED.status = 'firing' THEN COALESCE(EXCLUDED.starts_at, al.starts_at)
+        ELSE al.starts_at END
     WHERE al.status <> EXCLUDED.status
+      AND NOT (EXCLUDED.status = 'resolved' AND EXCLUDED.ends_at IS NOT NULL AND al.starts_at > EXCLUDED.ends_at)
     RETURNING al.fingerprint, al.status, al.labels
   ),
   ev AS (
@@ -99,7 +121,7 @@ BEGIN
 
   IF v_outcome IS NULL THEN
     v_outcome := CASE WHEN v_changed > 0 THEN 'updated' ELSE 'repeat' END;
-    IF v_changed = 0 THEN
+    IF v_changed = 0 AND v_stale = 0 THEN
       INSERT INTO events (run_id, incident_id, type, data, at)
       VALUES (NULL, inc.id, 'alert.repeat',
         jsonb_build_object('reason', COALESCE(p->>'notification_reason', 'unchanged'), 'alerts', jsonb_array_length(p->'alerts')), p_now);
@@ -189,5 +211,4 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 --> statement-breakpoint
--- CREATE OR REPLACE resets the function's settings: keep 0012's index-only plans.
 ALTER FUNCTION firebreak_ingest(jsonb, timestamptz) SET enable_seqscan = off;
