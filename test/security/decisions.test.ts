@@ -116,7 +116,9 @@ describe('one decision rule on every surface, over identities', () => {
   test('an approver rejects through POST /api/approvals/:id/reject, with a reason', async () => {
     const { runId, approvalId } = await gateOf('open-gate');
     const noReason = await srv.post(`/api/approvals/${approvalId}/reject`, {}, bearer(TOKENS.alice));
-    expect(noReason.status).toBe(403);
+    // A missing reason is a missing field (issue 10), not a refusal.
+    expect(noReason.status).toBe(422);
+    expect(noReason.text).toContain('reason_required');
     const r = await srv.post<{ approval: { status: string; decisions: { by: string }[] } }>(
       `/api/approvals/${approvalId}/reject`,
       { reason: 'not during the sale' },
