@@ -76,7 +76,13 @@ export async function openLocal(ctx: CommandContext, opts: { execute: boolean })
       api: new ApiClient({
         baseUrl: 'http://127.0.0.1',
         token: config.FIREBREAK_TOKEN,
-        fetch: async (request) => app.fetch(request, IN_PROCESS),
+        fetch: async (request) => {
+          // A Request made in this process carries no Host header (a socket's would): name the loopback
+          // host it stands for, as the server's Host allow-list expects (api/exposure.ts).
+          const headers = new Headers(request.headers);
+          headers.set('host', new URL(request.url).host);
+          return app.fetch(new Request(request, { headers }), IN_PROCESS);
+        },
       }),
       local: true,
       followUpDrills: () => scheduler.followUp(),
