@@ -2,11 +2,12 @@
 // Workload: a runbook of three no-op steps returning small JSON, each step committed before the next.
 // Env: BENCH_PG_URL (server, no database), BENCH_RUNS (4000), BENCH_CONCURRENCY (64),
 // BENCH_LATENCY_RUNS (300), BENCH_SKIP_DBOS=1 to measure firebreak alone.
-import { createFirebreak, runbook, z } from '../src/index.ts';
+import { createFirebreak } from '../src/index.ts';
 import { runDbosEngineBench } from './peers/dbos-engine.ts';
 import { benchServerUrl, envInt } from './support/env.ts';
+import { noopRunbook, runNoops } from './support/noop-workload.ts';
 import { databaseUrl, recreateDatabase } from './support/pg.ts';
-import { measureEach, roundTo, summarize } from './support/stats.ts';
+import { roundTo, summarize } from './support/stats.ts';
 
 const serverUrl = benchServerUrl;
 const runs = envInt('BENCH_RUNS', 4000);
@@ -14,27 +15,18 @@ const concurrency = envInt('BENCH_CONCURRENCY', 64);
 const latencyRuns = envInt('BENCH_LATENCY_RUNS', 300);
 const DATABASE = 'firebreak_bench_engine';
 
-const noop = runbook({ id: 'bench-noop', title: 'Three no-op steps', input: z.object({ i: z.number() }) })
-  .diagnostic('one', async ({ input }) => ({ step: 1, i: input.i }))
-  .diagnostic('two', async ({ steps }) => ({ step: 2, prev: steps.one.step }))
-  .diagnostic('three', async ({ steps }) => ({ step: 3, prev: steps.two.step }));
-
 async function benchFirebreak() {
   await recreateDatabase(serverUrl, DATABASE);
   const fb = await createFirebreak({
     databaseUrl: databaseUrl(serverUrl, DATABASE),
-    runbooks: [noop],
+    runbooks: [noopRunbook],
     poolSize: 4,
     engine: { maxConcurrentRuns: Math.max(concurrency * 2, 200) },
   });
   try {
-    const runOne = async (i: number) => {
-      const run = await fb.run('bench-noop', { i });
-      if (run.status !== 'succeeded') throw new Error(`run ${run.id} ended ${run.status}`);
-    };
-    await measureEach(200, 16, runOne);
-    const throughput = await measureEach(runs, concurrency, runOne);
-    const c1 = await measureEach(latencyRuns, 1, runOne);
+    await runNoops(fb, 200, 16);
+    const throughput = await runNoops(fb, runs, concurrency);
+    const c1 = await runNoops(fb, latencyRuns, 1);
     const check = await exactlyOnce(fb.store.driver);
     const runsPerS = (runs / throughput.wallMs) * 1000;
     return {

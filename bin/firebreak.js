@@ -9,4 +9,8 @@ if (!existsSync(entry)) {
   process.exit(1);
 }
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// The command is done. Whatever a runbook left open (a connection pool, a timer) must not keep the
+// process alive: give the event loop a moment to empty on its own, then exit.
+setTimeout(() => process.exit(code), 1_000).unref();

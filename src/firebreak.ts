@@ -3,7 +3,7 @@
 import type { Clock } from './core/clock.ts';
 import { NonRetryableError } from './core/errors.ts';
 import type { Logger } from './core/logger.ts';
-import { connect } from './db/driver.ts';
+import { connect, type PoolMode, unavailable } from './db/driver.ts';
 import type { AnyRunbook } from './dsl/runbook.ts';
 import { Engine, type EngineConfig, type StartOptions } from './engine/engine.ts';
 import type { Notifier } from './engine/notifier.ts';
@@ -20,6 +20,12 @@ export interface FirebreakOptions {
   /** PGlite data directory (default ./.firebreak); `memory://` for tests. */
   dataDir?: string | undefined;
   poolSize?: number | undefined;
+  /** A direct connection for LISTEN and migrations when `databaseUrl` is a pooler; 'none' polls. */
+  listenUrl?: string | undefined;
+  /** 'transaction' behind a pooler in transaction mode (see ConnectOptions.poolMode); default 'session'. */
+  poolMode?: PoolMode | undefined;
+  /** How long an unreachable database is retried at start before giving up (default 60 s). */
+  startupTimeoutMs?: number | undefined;
   /** Runbooks given as values (tests, embedding)… */
   runbooks?: readonly AnyRunbook[];
   /** …and/or loaded from a folder. */
@@ -60,7 +66,8 @@ export interface Firebreak {
   result(runId: string, opts?: { timeoutMs?: number }): Promise<RunRecord>;
   view(runId: string): Promise<RunView | null>;
   cancel(runId: string, opts?: { keepMitigations?: boolean }): Promise<RunRecord>;
-  close(): Promise<void>;
+  /** Stops the engine (running steps get up to `graceMs`, default 5 s, then their leases are released). */
+  close(opts?: { graceMs?: number }): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -70,6 +77,10 @@ export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Fire
     dataDir: opts.dataDir,
     poolSize: opts.poolSize,
     migrate: opts.migrate,
+    listenUrl: opts.listenUrl,
+    poolMode: opts.poolMode,
+    startupTimeoutMs: opts.startupTimeoutMs,
+    logger: opts.logger,
   });
   const redact = opts.redactor ?? redactor(opts.secrets ?? []);
   const store = new SqlStore(driver, { redactor: redact });
@@ -95,12 +106,20 @@ export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Fire
     },
     ...(opts.engine ? { config: opts.engine } : {}),
   });
-  if (opts.work !== false) await engine.work();
+  if (opts.work !== false) {
+    try {
+      await engine.work();
+    } catch (err) {
+      // LISTEN could not be set up in time: nothing may stay open, or the process would idle for good.
+      await store.close();
+      throw unavailable(err, opts.startupTimeoutMs ?? 60_000, 'the LISTEN connection (FIREBREAK_LISTEN_URL)');
+    }
+  }
   let closed = false;
-  const close = async () => {
+  const close = async (o: { graceMs?: number } = {}) => {
     if (closed) return;
     closed = true;
-    await engine.stop();
+    await engine.stop(o);
     await store.close();
   };
   return {
@@ -126,7 +145,7 @@ export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Fire
     },
     cancel: (runId, o) => engine.cancel(runId, o),
     close,
-    [Symbol.asyncDispose]: close,
+    [Symbol.asyncDispose]: () => close(),
   };
 }
 

@@ -26,6 +26,7 @@ import { slackSettings } from './integrations/slack/settings.ts';
 import type { SlackIntegration } from './integrations/slack/slack.ts';
 import { type Observability, startObservability } from './observability/observability.ts';
 import { pinoLogger } from './observability/pino-logger.ts';
+import { describeRetention, type Pruner, startPruner } from './retention/pruner.ts';
 import { GameDayScheduler, type GameDaySchedulerOptions } from './scheduler/scheduler.ts';
 
 export interface Server {
@@ -41,7 +42,13 @@ export interface Server {
   gamedays: GameDayScheduler;
   /** /metrics and, when configured, tracing. */
   observability: Observability;
-  close(): Promise<void>;
+  /** Retention; null when FIREBREAK_RETENTION is off. */
+  pruner: Pruner | null;
+  /**
+   * Shuts down: /readyz answers 503 at once, running steps get `graceMs` (default 5 s) to reach a commit
+   * while requests are still answered, then leases are released and the HTTP server and database close.
+   */
+  close(opts?: { graceMs?: number }): Promise<void>;
 }
 
 export interface ServerOptions {
@@ -135,10 +142,13 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     gamedays.events.on('approved', (a) => slack.notifier.decided(a.approval, a.approval.decisions.at(-1)));
   }
   await gamedays.start();
+  const pruner = startPruner(config, fb, logger);
+  if (pruner) observability.watchPruner(pruner);
   // Ends the web UI's live streams at close: an open stream would keep server.close() waiting.
   const shutdown = new AbortController();
   const app = createApp({
     shutdown: shutdown.signal,
+    draining: () => shutdown.signal.aborted,
     config,
     fb,
     incidents,
@@ -192,6 +202,13 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     print('  API: no API_TOKENS configured, answering loopback requests only');
     print(`  API: ${LOOPBACK_NOTE}`);
   }
+  print(`  ${describeRetention(config)}`);
+  if (!config.FIREBREAK_WORK)
+    print('  runs: executed by `firebreak worker` processes only (FIREBREAK_WORK=false)');
+  if (fb.store.driver.wakeups === 'polling')
+    print(
+      `  wake-ups: no LISTEN connection (FIREBREAK_LISTEN_URL=none), polling every ${config.FIREBREAK_POLL_MS} ms`,
+    );
   if (slackConfig) {
     print(`  Slack: incidents to ${slackConfig.channels.incident} through ${slackConfig.apiUrl}`);
     if (slackConfig.operators.length === 0)
@@ -209,21 +226,33 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     slack,
     gamedays,
     observability,
-    async close() {
+    pruner,
+    async close(opts: { graceMs?: number } = {}) {
       if (closed) return;
       closed = true;
-      // Stop taking requests, let running steps finish (or release their leases), close the database.
+      // From here /readyz answers 503; requests are still answered while running steps finish.
       shutdown.abort();
-      await new Promise<void>((r) => server.close(() => r()));
       await gamedays.stop();
-      if (slack) {
-        // What the engine says while it stops still reaches the outbox before delivery stops.
-        await fb.engine.stop();
-        await slack.close();
-      }
+      await pruner?.stop();
+      await fb.engine.stop({ graceMs: opts.graceMs ?? 5_000 });
+      // What the engine said while it stopped reaches the outbox before delivery stops.
+      if (slack) await slack.close();
+      await closeHttp(server);
       await fb.close();
       // After the engine stopped: the spans of the runs it released are exported too.
       await observability.close();
     },
   };
+}
+
+/** Stops accepting connections; requests in flight get a second, then every connection is closed. */
+async function closeHttp(server: ReturnType<typeof serve>): Promise<void> {
+  const http = server as HttpServer & { closeIdleConnections?(): void; closeAllConnections?(): void };
+  const closed = new Promise<void>((r) => server.close(() => r()));
+  http.closeIdleConnections?.();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, 1_000)))]);
+  clearTimeout(timer);
+  http.closeAllConnections?.();
+  await closed;
 }

@@ -10,6 +10,7 @@ import type { IncidentStore } from '../incidents/incident-store.ts';
 import type { Ingestor } from '../incidents/ingest.ts';
 import type { Postmortems } from '../incidents/postmortems.ts';
 import { mountMetrics } from '../observability/metrics-route.ts';
+import { readiness } from '../observability/readiness.ts';
 import type { MetricsScraper } from '../observability/scrape.ts';
 import type { GameDayScheduler } from '../scheduler/scheduler.ts';
 import { mountWeb } from '../web/web.tsx';
@@ -41,6 +42,8 @@ export interface AppDeps {
   metrics?: MetricsScraper;
   /** Aborted when the server closes: the web UI's live streams end so the HTTP server can stop. */
   shutdown?: AbortSignal;
+  /** True once a shutdown began: /readyz answers 503. */
+  draining?: () => boolean;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -93,17 +96,15 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/healthz', (c) => c.json({ ok: true }));
   if (deps.metrics) mountMetrics(app, deps.metrics, deps.config.METRICS_TOKEN);
   app.get('/readyz', async (c) => {
-    try {
-      await deps.fb.store.driver.query('select 1');
-      return c.json({
-        ok: true,
-        worker: deps.fb.engine.workerId,
-        activeRuns: deps.fb.engine.activeRuns,
-        ...(warning ? { warnings: [warning] } : {}),
-      });
-    } catch (err) {
-      return c.json({ error: { code: 'not_ready', message: `database: ${(err as Error).message}` } }, 503);
-    }
+    const ready = await readiness({
+      driver: deps.fb.store.driver,
+      engine: deps.fb.engine,
+      draining: deps.draining ?? (() => false),
+    });
+    return c.json(
+      warning && ready.status === 200 ? { ...ready.body, warnings: [warning] } : ready.body,
+      ready.status,
+    );
   });
   const doc = openApiDocument();
   app.get('/openapi.json', (c) => c.json(doc));

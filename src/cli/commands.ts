@@ -3,6 +3,7 @@
 // talks to the server starts without the engine, the database drivers or the server code.
 import { approvalsCommand, approveCommand, rejectCommand } from './decide.ts';
 import { doctorCommand } from './doctor.ts';
+import { exportCommand } from './export.ts';
 import { gamedayCommand } from './gameday.ts';
 import { initCommand } from './init.ts';
 import { cancelCommand, incidentsCommand, retryCommand, runsCommand } from './inspect.ts';
@@ -34,6 +35,7 @@ export const commands: Record<string, Command> = {
   serve: serveCommand,
   worker: workerCommand,
   migrate: migrateCommand,
+  export: exportCommand,
   init: initCommand,
   doctor: doctorCommand,
   ...shellCommands,

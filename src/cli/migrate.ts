@@ -12,11 +12,19 @@ export const migrateCommand = {
   examples: ['DATABASE_URL=postgres://… firebreak migrate'],
   async run(args, { config, io }) {
     parse(this, args, 0);
-    const { connect } = await import('../db/driver.ts');
+    const [{ firebreakOptionsOf }, { connect }] = await Promise.all([
+      import('../config/config.ts'),
+      import('../db/driver.ts'),
+    ]);
+    const { databaseUrl, dataDir, listenUrl, poolMode, startupTimeoutMs } = firebreakOptionsOf(config);
     const driver = await connect({
-      databaseUrl: config.DATABASE_URL,
-      dataDir: config.FIREBREAK_DATA_DIR,
+      databaseUrl,
+      dataDir,
+      listenUrl,
+      poolMode,
+      startupTimeoutMs,
       migrate: true,
+      poolSize: 1,
     });
     await driver.close();
     io.out(

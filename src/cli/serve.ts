@@ -1,7 +1,7 @@
 // `firebreak serve` (npm start): the HTTP server with engine workers in the same process.
 import { parse } from './args.ts';
 import type { Command } from './io.ts';
-import { untilSignal } from './signals.ts';
+import { exitIfStuck, untilSignal } from './signals.ts';
 
 const options = {} as const;
 
@@ -14,11 +14,23 @@ export const serveCommand = {
   async run(args, { config, io }) {
     parse(this, args, 0);
     // Loaded here: a command that only talks to a server does not load the server.
-    const { startServer } = await import('../server.ts');
-    const server = await startServer(config, { print: (l) => io.out(l) });
+    const [{ startServer }, { processLogger }, { surviveDroppedConnections }] = await Promise.all([
+      import('../server.ts'),
+      import('./open.ts'),
+      import('./process-guards.ts'),
+    ]);
+    const logger = processLogger({ config, io });
+    const unguard = surviveDroppedConnections(logger);
+    const server = await startServer(config, { print: (l) => io.out(l), logger });
     const signal = await untilSignal();
-    io.err(`${signal}: no new requests or runs; finishing running steps, releasing leases`);
-    await server.close();
+    const grace = config.FIREBREAK_SHUTDOWN_GRACE_MS;
+    const stopped = exitIfStuck(grace, io);
+    io.err(
+      `${signal}: /readyz answers 503; no new runs here; running steps get ${grace} ms to finish, then leases are released`,
+    );
+    await server.close({ graceMs: grace });
+    stopped();
+    unguard();
     return 0;
   },
 } satisfies Command & { options: typeof options };

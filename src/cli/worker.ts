@@ -1,6 +1,6 @@
 import { parse } from './args.ts';
 import type { Command } from './io.ts';
-import { untilSignal } from './signals.ts';
+import { exitIfStuck, untilSignal } from './signals.ts';
 
 const options = {} as const;
 
@@ -16,13 +16,18 @@ export const workerCommand = {
       { IncidentStore },
       { serveMetrics },
       { startObservability },
-      { openFirebreak, reportLoadFailures },
+      { startPruner },
+      { openFirebreak, processLogger, reportLoadFailures },
+      { surviveDroppedConnections },
     ] = await Promise.all([
       import('../incidents/incident-store.ts'),
       import('../observability/metrics-server.ts'),
       import('../observability/observability.ts'),
+      import('../retention/pruner.ts'),
       import('./open.ts'),
+      import('./process-guards.ts'),
     ]);
+    const unguard = surviveDroppedConnections(processLogger(ctx));
     const fb = await openFirebreak(ctx, { work: true });
     const observability = startObservability({
       config: ctx.config,
@@ -31,6 +36,9 @@ export const workerCommand = {
       incidents: new IncidentStore(fb.store.driver),
       logger: fb.engine.logger,
     });
+    const pruner = startPruner(ctx.config, fb, fb.engine.logger);
+    if (pruner) observability.watchPruner(pruner);
+    let draining = false;
     const port = ctx.config.FIREBREAK_METRICS_PORT;
     const metrics =
       port === undefined
@@ -39,18 +47,32 @@ export const workerCommand = {
             port,
             host: ctx.config.HOST,
             token: ctx.config.METRICS_TOKEN,
+            ready: { driver: fb.store.driver, engine: fb.engine, draining: () => draining },
           });
     reportLoadFailures(fb, ctx);
-    if (metrics) ctx.io.err(`metrics on ${metrics.url}`);
+    if (metrics) ctx.io.err(`metrics on ${metrics.url}, probes on /healthz and /readyz`);
+    if (fb.store.driver.wakeups === 'polling') {
+      ctx.io.err(
+        `no LISTEN connection (FIREBREAK_LISTEN_URL=none): polling every ${ctx.config.FIREBREAK_POLL_MS} ms`,
+      );
+    }
     ctx.io.err(
       `firebreak worker ${fb.engine.workerId}: ${fb.registry.list().length} runbooks, ` +
         `${ctx.config.DATABASE_URL ? 'PostgreSQL' : `PGlite (${ctx.config.FIREBREAK_DATA_DIR})`}`,
     );
     const signal = await untilSignal();
-    ctx.io.err(`${signal}: finishing running steps, releasing leases`);
+    draining = true;
+    const grace = ctx.config.FIREBREAK_SHUTDOWN_GRACE_MS;
+    const stopped = exitIfStuck(grace, ctx.io);
+    ctx.io.err(
+      `${signal}: /readyz answers 503; running steps get ${grace} ms to finish, then leases are released`,
+    );
+    await pruner?.stop();
+    await fb.close({ graceMs: grace });
     await metrics?.close();
-    await fb.close();
     await observability.close();
+    stopped();
+    unguard();
     return 0;
   },
 } satisfies Command & { options: typeof options };

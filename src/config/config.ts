@@ -199,6 +199,37 @@ export const configSchema = z.object({
   FIREBREAK_URL: z.url().default('http://127.0.0.1:8080'),
   /** Sent by the CLI as `Authorization: Bearer …`: one of the server's API_TOKENS; it acts as its identity. */
   FIREBREAK_TOKEN: credential(z.string().min(1)).optional(),
+
+  // ---- Resilience, connection pooling and retention ----
+  /** `serve` claims and executes runs itself; false leaves them all to `firebreak worker` processes. */
+  FIREBREAK_WORK: bool.default(true),
+  /**
+   * A direct connection (not through a transaction pooler) for LISTEN and migrations; `none` listens on
+   * nothing and the engine polls. Default: DATABASE_URL.
+   */
+  FIREBREAK_LISTEN_URL: credential(
+    z.string().regex(/^(none|postgres(ql)?:\/\/.*)$/, 'must be a postgres:// URL or none'),
+  ).optional(),
+  /**
+   * What stands between firebreak and PostgreSQL: nothing or a pooler in session mode (`session`), or a
+   * pooler in transaction mode such as PgBouncer's `pool_mode = transaction` (`transaction`: no prepared
+   * statements, one statement at a time per pooled connection; set FIREBREAK_LISTEN_URL too).
+   */
+  FIREBREAK_DB_POOL_MODE: z.enum(['session', 'transaction']).default('session'),
+  /** How long a start retries an unreachable database (pool, migrations, LISTEN) before exiting 1. */
+  FIREBREAK_DB_STARTUP_TIMEOUT: duration.default('60s'),
+  /** After SIGTERM: how long running steps may take to reach a commit before leases are released. */
+  FIREBREAK_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
+  /**
+   * Finished runs with their steps, attempts, journal and evidence, resolved incidents with their
+   * timelines, old or replayed dead letters and sent Slack messages are deleted after this; `off` keeps
+   * everything.
+   */
+  FIREBREAK_RETENTION: z.union([z.literal('off'), duration]).default('90d'),
+  /** The audit part (approvals and decisions, mitigations applied and reverted) is kept this long. */
+  FIREBREAK_AUDIT_RETENTION: duration.default('400d'),
+  /** How often a replica looks for history to prune (one replica prunes at a time). */
+  FIREBREAK_PRUNE_INTERVAL: duration.default('1h'),
 });
 
 export type Config = z.output<typeof configSchema> & {
@@ -214,7 +245,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const files = readCredentialFiles(cleaned);
   const parsed = configSchema.safeParse(files.env);
-  const problems = [...files.issues, ...(parsed.success ? slackProblems(parsed.data) : parsed.error.issues)];
+  const problems = [
+    ...files.issues,
+    ...(parsed.success
+      ? [...slackProblems(parsed.data), ...retentionProblems(parsed.data)]
+      : parsed.error.issues),
+  ];
   if (parsed.success && problems.length === 0) {
     const environment = Object.fromEntries(
       Object.entries(files.env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
@@ -279,8 +315,12 @@ export function firebreakOptionsOf(config: Config) {
     databaseUrl: config.DATABASE_URL,
     dataDir: config.FIREBREAK_DATA_DIR,
     poolSize: config.FIREBREAK_DB_POOL,
+    listenUrl: config.FIREBREAK_LISTEN_URL,
+    poolMode: config.FIREBREAK_DB_POOL_MODE,
+    startupTimeoutMs: parseDuration(config.FIREBREAK_DB_STARTUP_TIMEOUT),
     runbooksDir: config.RUNBOOKS_DIR,
     migrate: config.FIREBREAK_MIGRATE,
+    work: config.FIREBREAK_WORK,
     // Workers write step outputs and evidence too: the configured secrets are redacted there as in serve.
     secrets: secretsOf(config),
     env: config.environment,
@@ -292,6 +332,23 @@ export function firebreakOptionsOf(config: Config) {
       pollIntervalMs: config.FIREBREAK_POLL_MS,
     },
   } satisfies FirebreakOptions;
+}
+
+/** The audit trail is part of history: keeping it for less than the rest would be a mistake. */
+function retentionProblems(c: z.output<typeof configSchema>): { path: string[]; message: string }[] {
+  if (c.FIREBREAK_RETENTION === 'off') return [];
+  if (parseDuration(c.FIREBREAK_AUDIT_RETENTION) >= parseDuration(c.FIREBREAK_RETENTION)) return [];
+  return [{ path: ['FIREBREAK_AUDIT_RETENTION'], message: 'must not be shorter than FIREBREAK_RETENTION' }];
+}
+
+/** What the pruner keeps and how often it looks; null when FIREBREAK_RETENTION is off. */
+export function retentionOf(config: Config) {
+  if (config.FIREBREAK_RETENTION === 'off') return null;
+  return {
+    retentionMs: parseDuration(config.FIREBREAK_RETENTION),
+    auditRetentionMs: parseDuration(config.FIREBREAK_AUDIT_RETENTION),
+    intervalMs: parseDuration(config.FIREBREAK_PRUNE_INTERVAL),
+  };
 }
 
 /** Variables whose values are credentials by their name (KUBERNETES_TOKEN, DB_ADMIN_PASSWORD, …). */
@@ -307,6 +364,7 @@ export function secretsOf(config: Config): string[] {
     .flatMap(([, v]) => [v, ...v.split(',').map((p) => p.trim())]);
   return [
     ...databasePassword(config.DATABASE_URL),
+    ...databasePassword(config.FIREBREAK_LISTEN_URL),
     ...named,
     config.ALERTMANAGER_TOKEN,
     config.GRAFANA_TOKEN,

@@ -109,6 +109,27 @@ export function serializeError(err: unknown, depth = 0): SerializedError {
   return { name: 'Error', code: 'error', message: String(err), nonRetryable: false };
 }
 
+/** The last error of a `cause` chain: what really went wrong under the wrappers. */
+export function innermostCause(error: SerializedError): SerializedError {
+  let e = error;
+  while (e.cause) e = e.cause;
+  return e;
+}
+
+/**
+ * A run's error when its step `step` failed: the step's own error, with the step named and, when the
+ * error wraps others, the innermost cause's message beside it (`step`, and in the details `details.step`,
+ * `details.rootCause` for the run's log line).
+ */
+export function stepFailure(step: string, error: SerializedError): SerializedError {
+  const root = innermostCause(error);
+  return {
+    ...error,
+    step,
+    details: { ...error.details, step, ...(root === error ? {} : { rootCause: root.message }) },
+  };
+}
+
 /** The worker no longer holds the run: another worker took it over. Its writes were refused. */
 export class LeaseLostError extends FirebreakError {
   constructor(runId: string) {

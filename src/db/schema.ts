@@ -47,9 +47,19 @@ export const runs = pgTable(
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
     finishedAt: ts('finished_at'),
+    /**
+     * Set when retention removed the run's history (steps, attempts, evidence, journal) but kept the
+     * run with its audit part (approvals, decisions, mitigations) for FIREBREAK_AUDIT_RETENTION.
+     */
+    historyPrunedAt: ts('history_pruned_at'),
   },
   (t) => [
     uniqueIndex('runs_idempotency_key_uq').on(t.idempotencyKey),
+    // Retention walks finished runs oldest first: those whose history is still there, then all of them.
+    index('runs_prunable_idx')
+      .on(t.finishedAt)
+      .where(sql`finished_at is not null and history_pruned_at is null`),
+    index('runs_finished_idx').on(t.finishedAt).where(sql`finished_at is not null`),
     index('runs_claimable_idx')
       .on(t.wakeAt, t.createdAt)
       .where(sql`status in ('queued','running','waiting','compensating')`),
@@ -112,7 +122,12 @@ export const events = pgTable(
     data: jsonb('data'),
     at: ts('at').notNull(),
   },
-  (t) => [index('events_run_idx').on(t.runId, t.seq), index('events_incident_idx').on(t.incidentId, t.seq)],
+  (t) => [
+    index('events_run_idx').on(t.runId, t.seq),
+    index('events_incident_idx').on(t.incidentId, t.seq),
+    // `firebreak export --since --until`: time and sequence grow together, so a BRIN range is tiny and free.
+    index('events_at_brin').using('brin', t.at),
+  ],
 );
 
 export const approvals = pgTable(
@@ -160,6 +175,19 @@ export const concurrencySlots = pgTable(
     runId: uuid('run_id').notNull(),
   },
   (t) => [primaryKey({ columns: [t.key, t.slot] }), uniqueIndex('concurrency_slots_run_uq').on(t.runId)],
+);
+
+/**
+ * The commit id of every transition batch that landed. A commit retried after its connection dropped
+ * (the answer lost, the COMMIT maybe done) finds its id here and applies nothing twice. Kept a day.
+ */
+export const firebreakCommits = pgTable(
+  'firebreak_commits',
+  {
+    id: uuid('id').primaryKey(),
+    committedAt: ts('committed_at').notNull(),
+  },
+  (t) => [index('firebreak_commits_committed_idx').on(t.committedAt)],
 );
 
 /** Process-wide switches shared by every worker, such as the mitigation kill switch. */
@@ -212,6 +240,7 @@ export const incidents = pgTable(
     uniqueIndex('incidents_open_group_uq').on(t.source, t.groupKey).where(sql`status = 'firing'`),
     index('incidents_group_idx').on(t.source, t.groupKey, t.openedAt),
     index('incidents_opened_idx').on(t.openedAt),
+    index('incidents_resolved_idx').on(t.resolvedAt).where(sql`status = 'resolved'`),
   ],
 );
 
@@ -263,7 +292,10 @@ export const deadLetters = pgTable(
     replayedAt: ts('replayed_at'),
     replayResult: jsonb('replay_result'),
   },
-  (t) => [index('dead_letters_received_idx').on(t.receivedAt)],
+  (t) => [
+    index('dead_letters_received_idx').on(t.receivedAt),
+    index('dead_letters_replayed_idx').on(t.replayedAt).where(sql`replayed_at is not null`),
+  ],
 );
 
 /**
@@ -304,6 +336,7 @@ export const slackOutbox = pgTable(
     uniqueIndex('slack_outbox_key_uq').on(t.key),
     index('slack_outbox_due_idx').on(t.nextAttemptAt, t.id).where(sql`status = 'pending'`),
     index('slack_outbox_thread_idx').on(t.thread, t.id).where(sql`status = 'pending'`),
+    index('slack_outbox_done_idx').on(t.createdAt).where(sql`status <> 'pending'`),
   ],
 );
 

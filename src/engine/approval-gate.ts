@@ -7,7 +7,7 @@ import type { SerializedError } from '../core/errors.ts';
 import { describeSerialized } from '../core/failure.ts';
 import type { ApprovalPolicy } from '../dsl/types.ts';
 import type { ApprovalRecord } from '../store/records.ts';
-import type { RunExecutor, StepOutcome, StepState } from './executor.ts';
+import { Interrupted, type RunExecutor, type StepOutcome, type StepState } from './executor.ts';
 
 export type GateResult =
   | { type: 'approved'; approvalId: string; by: string[]; via: string }
@@ -33,7 +33,7 @@ export async function approvalGate(
 ): Promise<GateResult> {
   const approvalId = st.state.approvalId as string | undefined;
   if (!approvalId) return request(ex, st, stepName, policy, summary);
-  let approval = await ex.deps.store.getApproval(approvalId);
+  let approval = await ex.db('approval read', () => ex.deps.store.getApproval(approvalId));
   if (!approval) throw new Error(`approval ${approvalId} of run ${ex.runId} is missing`);
   if (approval.status === 'pending') {
     const now = ex.deps.clock.now();
@@ -41,9 +41,11 @@ export async function approvalGate(
     const escalated = await maybeEscalate(ex, st, approval, policy);
     if (escalated) return escalated;
     const onTimeout = policy.onTimeout ?? 'reject';
-    await ex.deps.store.expireApproval(approvalId, onTimeout === 'approve' ? 'approved' : 'expired', now);
+    await ex.db('approval timeout', () =>
+      ex.deps.store.expireApproval(approvalId, onTimeout === 'approve' ? 'approved' : 'expired', now),
+    );
     // Read back: a decision may have won the race against the timeout.
-    approval = (await ex.deps.store.getApproval(approvalId))!;
+    approval = (await ex.db('approval read', () => ex.deps.store.getApproval(approvalId)))!;
   }
   if (approval.status === 'approved') {
     const by = approval.decisions.filter((d) => d.decision === 'approve').map((d) => d.by);
@@ -88,13 +90,17 @@ async function request(
     ],
   });
   ex.deps.events.emit('approval.requested', { runId: ex.runId, step: stepName, approvalId: id });
-  await ex.deps.notifier.approvalRequested?.(ex.info, id, stepName, summary).catch((err) => {
-    ex.deps.logger.warn('approval notification failed', {
-      step: stepName,
-      approvalId: id,
-      error: (err as Error).message,
+  const notifier = ex.deps.notifier;
+  await ex
+    .db('approval notification', async () => notifier.approvalRequested?.(ex.info, id, stepName, summary))
+    .catch((err) => {
+      if (err instanceof Interrupted) throw err;
+      ex.deps.logger.warn('approval notification failed', {
+        step: stepName,
+        approvalId: id,
+        error: (err as Error).message,
+      });
     });
-  });
   return parked(expiresAt);
 }
 
@@ -108,7 +114,10 @@ async function maybeEscalate(
   const onTimeout = policy.onTimeout;
   if (typeof onTimeout !== 'object' || st.state.escalated) return null;
   const expiresAt = new Date(ex.deps.clock.now().getTime() + parseDuration(onTimeout.extend));
-  if (!(await ex.deps.store.extendApproval(approval.id, expiresAt, onTimeout.escalate))) return null;
+  const extended = await ex.db('approval escalation', () =>
+    ex.deps.store.extendApproval(approval.id, expiresAt, onTimeout.escalate),
+  );
+  if (!extended) return null;
   st.state.escalated = true;
   await ex.commit({
     steps: [ex.stepWrite(st)],

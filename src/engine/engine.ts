@@ -6,6 +6,7 @@ import { type Clock, systemClock } from '../core/clock.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { type Logger, silentLogger } from '../core/logger.ts';
 import { isTerminalRun } from '../core/status.ts';
+import { uuidv7 } from '../core/uuid.ts';
 import type { RunRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { EngineEvents } from './events.ts';
@@ -77,9 +78,15 @@ export class Engine {
   private unlisten: (() => Promise<void>) | null = null;
   private pumping = false;
   private pumpAgain = false;
-  /** When the last heartbeat that renewed every lease was sent: those leases last until then + leaseMs. */
-  private leasesRenewedAt = Date.now();
-  private heartbeatInFlight = false;
+  /**
+   * Until when (this process's clock, ms) each active run's lease surely holds: the send time of the
+   * claim or heartbeat that last set it, plus leaseMs. The database set it from the same send time, so
+   * this errs early when an answer was lost, never late.
+   */
+  private readonly leaseUntil = new Map<string, number>();
+  /** Send times of heartbeats still waiting for their answer. */
+  private readonly heartbeatsInFlight = new Set<number>();
+  private retryHeartbeat: NodeJS.Timeout | null = null;
   /** Set by work({ ownRunsOnly }): the only runs this process may claim (those it started or adopted). */
   private own: Set<string> | null = null;
 
@@ -122,7 +129,8 @@ export class Engine {
     const now = this.clock.now();
     const local = this.working && this.active.size < this.config.maxConcurrentRuns;
     const concurrency = rb.runbook.options.concurrency;
-    const id = randomUUID();
+    const id = uuidv7();
+    const sentAt = Date.now();
     const [result] = await this.store.createRuns([
       {
         id,
@@ -143,7 +151,7 @@ export class Engine {
     if (result!.created) this.own?.add(id);
     if (result!.created && local) {
       const run = syntheticRun(id, rb, parsed.data, opts, this.workerId, now, this.config.leaseMs);
-      this.spawn(run, []);
+      this.spawn(run, [], sentAt);
     }
     return { runId: result!.id, created: result!.created };
   }
@@ -194,10 +202,11 @@ export class Engine {
    */
   async work(opts: { ownRunsOnly?: boolean } = {}): Promise<void> {
     if (this.working) return;
+    // Listening first: a LISTEN that cannot be set up fails the start with nothing left running.
+    const unlisten = await this.store.onWake((payload) => this.onWake(payload));
     this.working = true;
     if (opts.ownRunsOnly) this.own = new Set();
-    this.leasesRenewedAt = Date.now();
-    this.unlisten = await this.store.onWake((payload) => this.onWake(payload));
+    this.unlisten = unlisten;
     const every = (ms: number, fn: () => void) => {
       const t = setInterval(fn, ms);
       t.unref();
@@ -205,6 +214,7 @@ export class Engine {
     };
     every(this.config.pollIntervalMs, () => this.pump());
     every(this.config.heartbeatMs, () => void this.heartbeat());
+    every(this.leaseCheckMs, () => this.stopRunsPastLease());
     this.pump();
   }
 
@@ -251,6 +261,7 @@ export class Engine {
       const limit = Math.min(room, this.config.claimBatch);
       const among = this.own ? [...this.own] : undefined;
       if (among?.length === 0) return;
+      const sentAt = Date.now();
       const claimed = await this.store.claimRuns(
         this.workerId,
         this.clock.now(),
@@ -262,15 +273,16 @@ export class Engine {
         const takeover = previousOwner !== null && previousOwner !== this.workerId;
         if (takeover) this.logger.info('took over run from expired lease', { runId: run.id, previousOwner });
         this.active.get(run.id)?.executor.leaseLost();
-        this.spawn(run, steps);
+        this.spawn(run, steps, sentAt);
         this.events.emit('run.claimed', { runId: run.id, takeover });
       }
       if (claimed.length < limit) return;
     }
   }
 
-  private spawn(run: RunRecord, steps: Parameters<typeof this.newExecutor>[1]): void {
+  private spawn(run: RunRecord, steps: Parameters<typeof this.newExecutor>[1], leaseSentAt: number): void {
     const executor = this.newExecutor(run, steps);
+    this.leaseUntil.set(run.id, leaseSentAt + this.config.leaseMs);
     const epoch = run.claims;
     this.events.emit('run.executing', {
       runId: run.id,
@@ -284,7 +296,10 @@ export class Engine {
         this.logger.error('run executor crashed', { runId: run.id, error: (err as Error).stack }),
       )
       .finally(async () => {
-        if (this.active.get(run.id)?.executor === executor) this.active.delete(run.id);
+        if (this.active.get(run.id)?.executor === executor) {
+          this.active.delete(run.id);
+          this.leaseUntil.delete(run.id);
+        }
         if (executor.final) this.own?.delete(run.id);
         this.events.emit('run.released', { runId: run.id, epoch });
         // A finished run gave its concurrency slot up: the runs queued for that key are due now.
@@ -322,43 +337,80 @@ export class Engine {
     );
   }
 
+  /**
+   * Renews the leases of the runs executing here. A heartbeat that fails (a database restart, a dropped
+   * connection) is tried again soon instead of a beat later, and no run stops for it while its lease
+   * still holds: only a lease that ran out here, or that the database says is no longer ours, stops a run.
+   */
   private async heartbeat(): Promise<void> {
     this.stopRunsPastLease();
-    // A heartbeat the database never answers (a partition fails no query) must not pile up more.
-    if (this.heartbeatInFlight) return;
     // A stopped executor writes nothing more: renewing its lease would only delay the next owner.
-    const ids = [...this.active].filter(([, a]) => !a.executor.isStopped).map(([id]) => id);
-    const sentAt = Date.now();
-    if (ids.length === 0) {
-      this.leasesRenewedAt = sentAt;
-      return;
-    }
-    this.heartbeatInFlight = true;
+    const sent = new Map(
+      [...this.active].filter(([, a]) => !a.executor.isStopped).map(([id, a]) => [id, a.executor]),
+    );
+    const ids = [...sent.keys()];
+    if (ids.length === 0) return;
+    // One heartbeat at a time, unless the one in flight has waited a whole beat (a connection gone
+    // silent): then another may try, on another connection, while the leases still hold.
+    const now = Date.now();
+    if ([...this.heartbeatsInFlight].some((t) => now - t < this.config.heartbeatMs)) return;
+    const sentAt = now;
+    this.heartbeatsInFlight.add(sentAt);
     try {
       const held = await this.store.heartbeat(this.workerId, ids, this.clock.now(), this.config.leaseMs);
-      this.leasesRenewedAt = sentAt;
       const byId = new Map(held.map((h) => [h.id, h]));
-      for (const id of ids) {
-        const entry = this.active.get(id);
+      for (const [id, executor] of sent) {
+        // The answer speaks of the executors that ran when it was sent, not of a later claim's.
+        if (this.active.get(id)?.executor !== executor) continue;
         const h = byId.get(id);
-        if (!h) entry?.executor.leaseLost();
-        else if (h.cancelRequested) entry?.executor.requestCancel();
+        if (!h) executor.leaseLost();
+        else {
+          this.leaseUntil.set(id, Math.max(this.leaseUntil.get(id) ?? 0, sentAt + this.config.leaseMs));
+          if (h.cancelRequested) executor.requestCancel();
+        }
       }
     } catch (err) {
-      this.logger.warn('heartbeat failed', { error: (err as Error).message });
+      this.logger.warn('heartbeat failed; retrying', { error: (err as Error).message, runs: ids.length });
+      this.retryHeartbeatSoon();
     } finally {
-      this.heartbeatInFlight = false;
+      this.heartbeatsInFlight.delete(sentAt);
     }
   }
 
+  private retryHeartbeatSoon(): void {
+    if (this.retryHeartbeat || this.timers.length === 0) return;
+    this.retryHeartbeat = setTimeout(
+      () => {
+        this.retryHeartbeat = null;
+        void this.heartbeat();
+      },
+      Math.max(50, Math.floor(this.config.heartbeatMs / 4)),
+    );
+    this.retryHeartbeat.unref();
+  }
+
+  /** How often leases are checked against this process's clock. */
+  private get leaseCheckMs(): number {
+    return Math.max(25, Math.min(100, Math.floor(this.config.heartbeatMs / 4)));
+  }
+
   /**
-   * Once our leases run out another worker may claim the runs, whether the database refused the
-   * heartbeats or never answered them: stop the runs a heartbeat before that rather than race it.
+   * Once a run's lease runs out another worker may claim it, whether the database refused the
+   * heartbeats or never answered them: stop that run a little before, rather than race the next owner.
+   * Runs whose leases still hold (just claimed, or renewed by a later heartbeat) go on. The margin covers
+   * how often this is checked plus some clock skew between hosts.
    */
   private stopRunsPastLease(): void {
-    const margin = Math.min(this.config.heartbeatMs, this.config.leaseMs / 2);
-    if (Date.now() - this.leasesRenewedAt < this.config.leaseMs - margin) return;
-    for (const { executor } of this.active.values()) executor.leaseLost();
+    const margin = this.leaseCheckMs + Math.min(this.config.heartbeatMs / 4, this.config.leaseMs / 20);
+    const now = Date.now();
+    for (const [id, { executor }] of this.active) {
+      if (executor.isStopped) continue;
+      const until = this.leaseUntil.get(id);
+      if (until !== undefined && now >= until - margin) {
+        this.logger.warn('lease ran out without a renewal; stopping the run here', { runId: id });
+        executor.leaseLost();
+      }
+    }
   }
 
   /**
@@ -368,7 +420,7 @@ export class Engine {
   async stop(opts: { graceMs?: number } = {}): Promise<void> {
     if (!this.working) return;
     this.working = false;
-    await this.unlisten?.().catch(() => {});
+    await bounded(this.unlisten?.(), STOP_STEP_MS);
     this.unlisten = null;
     const all = Promise.allSettled([...this.active.values()].map((a) => a.done));
     const grace = new Promise((r) => setTimeout(r, opts.graceMs ?? 5_000).unref());
@@ -377,9 +429,28 @@ export class Engine {
     await Promise.race([all, grace]);
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    if (this.retryHeartbeat) clearTimeout(this.retryHeartbeat);
+    this.retryHeartbeat = null;
     for (const { executor } of this.active.values()) executor.leaseLost();
-    await this.store.releaseRuns(this.workerId, this.clock.now()).catch(() => []);
+    // With the database unreachable the leases cannot be given back: they run out on their own instead,
+    // and stopping does not wait for that.
+    await bounded(this.store.releaseRuns(this.workerId, this.clock.now()), STOP_STEP_MS);
   }
+}
+
+/** How long stop() waits for one database call (unlisten, releasing leases) before going on without it. */
+const STOP_STEP_MS = 2_000;
+
+async function bounded(work: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!work) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.catch(() => {}),
+    new Promise<void>((r) => {
+      timer = setTimeout(r, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 function syntheticRun(

@@ -4,9 +4,11 @@
 import type { Clock } from '../core/clock.ts';
 import {
   FirebreakError,
+  innermostCause,
   LeaseLostError,
   type SerializedError,
   serializeError,
+  stepFailure,
   VersionDriftError,
 } from '../core/errors.ts';
 import { readySteps } from '../core/graph.ts';
@@ -18,6 +20,8 @@ import {
   type StepStatus,
   satisfiesNeeds,
 } from '../core/status.ts';
+import { uuidv7 } from '../core/uuid.ts';
+import { isTransientDbError, retryTransient } from '../db/transient.ts';
 import type { Outputs, RunInfo, StepDef } from '../dsl/types.ts';
 import type { RunRecord, StepRecord } from '../store/records.ts';
 import type { EventWrite, Lease, RunWrite, StepWrite, Store, Transition } from '../store/store.ts';
@@ -255,6 +259,23 @@ export class RunExecutor {
     };
   }
 
+  // ---- database access ---------------------------------------------------------------------------
+
+  /**
+   * A read or write on this run's path other than a commit (the kill switch, a gate, a slot): a
+   * connection-class error is retried with backoff for as long as this executor holds the run, so a
+   * database restart delays the run instead of failing it. Once the run is stopped it is interrupted.
+   */
+  async db<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (this.stopped) throw new Interrupted('lease lost');
+    try {
+      return await retryTransient(fn, { what, giveUp: () => this.stopped, logger: this.deps.logger });
+    } catch (err) {
+      if (this.stopped) throw new Interrupted('lease lost');
+      throw err;
+    }
+  }
+
   // ---- committing --------------------------------------------------------------------------------
 
   /**
@@ -263,7 +284,13 @@ export class RunExecutor {
    */
   async commit(t: Omit<Transition, 'runId' | 'incidentId'>, opts: { wait?: boolean } = {}): Promise<void> {
     if (this.stopped) throw new Interrupted('lease lost');
-    const transition: Transition = { runId: this.runId, incidentId: this.run.incidentId, ...t };
+    // One commit id for every try: a try whose answer was lost after it landed makes the next a no-op.
+    const transition: Transition = {
+      runId: this.runId,
+      incidentId: this.run.incidentId,
+      commitId: uuidv7(),
+      ...t,
+    };
     if (opts.wait === false) {
       this.deps.store
         .commit(this.deps.lease, transition, { wait: false })
@@ -306,7 +333,9 @@ export class RunExecutor {
       this.leaseLost();
       return;
     }
-    this.deps.logger.warn('commit failed; retrying', { runId: this.runId, error: (err as Error).message });
+    // A connection-class error is expected around restarts; anything else is a bug worth an error line.
+    const level = isTransientDbError(err) ? 'warn' : 'error';
+    this.deps.logger[level]('commit failed; retrying', { runId: this.runId, error: (err as Error).message });
   }
 
   event(type: string, stepKey: string | null, data?: unknown): EventWrite {
@@ -361,7 +390,8 @@ export class RunExecutor {
     const key = this.run.concurrencyKey;
     const limit = this.rb.runbook.options.concurrency?.limit;
     if (!key || !limit) return true;
-    if (await this.deps.store.acquireSlot(key, limit, this.runId)) return true;
+    if (await this.db('concurrency slot', () => this.deps.store.acquireSlot(key, limit, this.runId)))
+      return true;
     const wakeAt = new Date(this.deps.clock.now().getTime() + this.deps.config.slotRetryMs);
     const firstTry = this.run.claims <= 1;
     await this.park(wakeAt, firstTry ? [this.event('run.queued_for_slot', null, { key, limit })] : []);
@@ -383,15 +413,10 @@ export class RunExecutor {
     }
     const alreadyFailed = [...this.states.values()].find((s) => isStepFailure(s.status));
     if (alreadyFailed)
-      failure = {
-        ...(alreadyFailed.error ?? {
-          name: 'Error',
-          code: 'failed',
-          message: 'step failed',
-          nonRetryable: true,
-        }),
-        step: alreadyFailed.key,
-      };
+      failure = stepFailure(
+        alreadyFailed.key,
+        alreadyFailed.error ?? { name: 'Error', code: 'failed', message: 'step failed', nonRetryable: true },
+      );
 
     while (!this.stopped && !this.cancelRequested && !failure) {
       for (const s of readySteps(this.rb.steps, (n) => this.stepStatus(n))) {
@@ -401,11 +426,10 @@ export class RunExecutor {
           .run(this, def)
           .then((outcome) => {
             if (outcome.type === 'parked') parked.set(s.name, outcome.wakeAt);
-            // The run's error names the step it came from: "step recentDeploy: connect ECONNREFUSED …".
-            if (outcome.type === 'failed') failure ??= { ...outcome.error, step: s.name };
+            if (outcome.type === 'failed') failure ??= stepFailure(s.name, outcome.error);
           })
           .catch((err) => {
-            if (!(err instanceof Interrupted)) failure ??= { ...serializeError(err), step: s.name };
+            if (!(err instanceof Interrupted)) failure ??= stepFailure(s.name, serializeError(err));
           })
           .finally(() => running.delete(s.name));
         running.set(s.name, p);
@@ -459,10 +483,20 @@ export class RunExecutor {
     this.runFinished('succeeded');
   }
 
-  /** After the final commit: the run's end, timed from its creation (end to end). */
-  runFinished(status: RunStatus): void {
+  /** After the final commit: the run's end, timed from its creation (end to end), and why it failed. */
+  runFinished(status: RunStatus, error?: SerializedError | null): void {
     const durationMs = Math.max(0, this.deps.clock.now().getTime() - this.run.createdAt.getTime());
-    this.deps.logger.info('run finished', { status, durationMs });
+    if (error) {
+      const root = innermostCause(error);
+      this.deps.logger.warn('run finished', {
+        status,
+        durationMs,
+        ...(typeof error.details?.step === 'string' ? { step: error.details.step } : {}),
+        code: error.code,
+        error: error.message,
+        ...(root === error ? {} : { cause: root.message }),
+      });
+    } else this.deps.logger.info('run finished', { status, durationMs });
     this.deps.events.emit('run.finished', {
       runId: this.runId,
       runbookId: this.run.runbookId,

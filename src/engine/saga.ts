@@ -60,7 +60,7 @@ async function revertAll(ex: RunExecutor, reason: RunStatus, error: SerializedEr
   if (final === 'revert_failed') {
     ex.deps.logger.error('run left a mitigation applied: revert failed', { runId: ex.runId });
   }
-  ex.runFinished(final);
+  ex.runFinished(final, error);
 }
 
 async function revertOne(ex: RunExecutor, st: StepState): Promise<'reverted' | 'revert_failed' | 'parked'> {

@@ -1,9 +1,10 @@
 // Builds what a step function receives, and runs one invocation under its timeout and abort signal.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { raceAbort } from '../core/abort.ts';
 import type { Clock } from '../core/clock.ts';
 import { NonRetryableError, StepTimeoutError, ValidationError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import { uuidv7 } from '../core/uuid.ts';
 import type { EvidenceInput, Outputs, RunInfo, StepContext } from '../dsl/types.ts';
 import type { EvidenceWrite } from '../store/store.ts';
 
@@ -72,7 +73,7 @@ function toEvidence(e: EvidenceInput, scope: InvocationScope): EvidenceWrite {
     });
   }
   return {
-    id: randomUUID(),
+    id: uuidv7(),
     stepKey: scope.stepKey,
     attempt: scope.attempt,
     kind: e.kind,

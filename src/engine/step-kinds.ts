@@ -177,7 +177,7 @@ async function runMitigation(ex: RunExecutor, def: StepDef, st: StepState): Prom
     return done;
   }
   if (st.state.phase !== 'applied') {
-    if (await ex.deps.isPaused()) return holdForKillSwitch(ex, st);
+    if (await ex.db('kill-switch read', () => ex.deps.isPaused())) return holdForKillSwitch(ex, st);
     if (m.approval && !st.state.approvedBy) {
       const gate = await approvalGate(
         ex,

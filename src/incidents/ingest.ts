@@ -3,6 +3,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { AlertBatch, AlertSource } from '../core/alert.ts';
 import type { Clock } from '../core/clock.ts';
+import { uuidv7 } from '../core/uuid.ts';
 import { coalescedNotify } from '../db/coalesced-notify.ts';
 import type { SqlDriver } from '../db/driver.ts';
 import { sources } from '../ingest/sources/index.ts';
@@ -83,7 +84,7 @@ export class Ingestor {
     keep: boolean,
   ): Promise<IngestResult> {
     const { router, clock, flapMs } = this.deps;
-    const candidateId = randomUUID();
+    const candidateId = uuidv7();
     const { runs, problems } = router.route(batch, candidateId);
     const payload = {
       incident_id: candidateId,

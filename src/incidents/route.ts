@@ -1,8 +1,8 @@
 // Which runbooks an alert batch starts, and with what input. Pure: the incident write happens later,
 // in one transaction with the runs (see drizzle/0004_ingest_fn.sql).
-import { randomUUID } from 'node:crypto';
 import type { Alert, AlertBatch } from '../core/alert.ts';
 import { parseDuration } from '../core/duration.ts';
+import { uuidv7 } from '../core/uuid.ts';
 import type { LoadedRunbook, RunbookRegistry } from '../engine/registry.ts';
 import { compileTrigger, type Matcher, matches } from '../triggers/match.ts';
 
@@ -59,7 +59,7 @@ export class Router {
       }
       const { concurrency, cooldown } = rb.runbook.options;
       runs.push({
-        id: randomUUID(),
+        id: uuidv7(),
         runbook_id: rb.id,
         runbook_version: rb.version,
         plan: rb.plan,

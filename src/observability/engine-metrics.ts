@@ -1,6 +1,7 @@
 // Feeds the engine's metrics from its lifecycle events, so the engine itself holds no metric calls.
 import type { DecisionListener } from '../approvals/service.ts';
 import type { EngineEvents } from '../engine/events.ts';
+import type { Pruner } from '../retention/pruner.ts';
 import type { FirebreakMetrics } from './metrics.ts';
 
 /** Subscribes to one engine's events; returns a function that stops it. */
@@ -38,5 +39,24 @@ export function meterApprovalDecision(m: FirebreakMetrics): DecisionListener {
     if (outcome !== 'recorded' || approval.status === 'pending' || !approval.decidedAt) return;
     const waitS = (approval.decidedAt.getTime() - approval.requestedAt.getTime()) / 1000;
     m.approvalWait.observe({ outcome: approval.status }, Math.max(0, waitS));
+  };
+}
+
+/** Retention passes: rows deleted by table, passes by outcome, the last success and its duration. */
+export function meterPruner(pruner: Pruner, m: FirebreakMetrics): () => void {
+  m.prunePasses.inc({ outcome: 'pruned' }, 0);
+  m.prunePasses.inc({ outcome: 'failed' }, 0);
+  m.pruneLastSuccess.set(0);
+  const offs = [
+    pruner.events.on('pruned', (r) => {
+      for (const [table, n] of Object.entries(r.deleted)) m.prunedRows.inc({ table }, n);
+      m.prunePasses.inc({ outcome: 'pruned' });
+      m.pruneLastSuccess.set(Date.now() / 1000);
+      m.pruneLastDuration.set(r.ms / 1000);
+    }),
+    pruner.events.on('failed', () => m.prunePasses.inc({ outcome: 'failed' })),
+  ];
+  return () => {
+    for (const off of offs) off();
   };
 }

@@ -1,8 +1,11 @@
 // `firebreak worker` has no HTTP server of its own: with FIREBREAK_METRICS_PORT set it answers
-// GET /metrics (and nothing else) on a small node:http listener.
+// GET /metrics, GET /healthz (the process is up) and GET /readyz (the database answers and no shutdown
+// began; 503 from the moment SIGTERM arrives) on a small node:http listener, for Prometheus and for
+// Kubernetes probes.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { findToken } from '../api/auth.ts';
+import { type ReadinessDeps, readiness } from './readiness.ts';
 import type { MetricsScraper } from './scrape.ts';
 
 export interface MetricsServer {
@@ -13,8 +16,10 @@ export interface MetricsServer {
 export interface MetricsServerOptions {
   port: number;
   host: string;
-  /** METRICS_TOKEN: required as a bearer token when set. */
+  /** METRICS_TOKEN: required as a bearer token for /metrics when set (the probes stay open). */
   token?: string | undefined;
+  /** What /readyz checks. */
+  ready: ReadinessDeps;
 }
 
 export async function serveMetrics(
@@ -23,9 +28,21 @@ export async function serveMetrics(
 ): Promise<MetricsServer> {
   const { port, host, token } = opts;
   const tokens = token ? [{ token, role: 'viewer' as const, identity: 'metrics' }] : null;
+  const json = (res: import('node:http').ServerResponse, status: number, body: unknown) =>
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   const server: Server = createServer((req, res) => {
-    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('only GET /metrics here\n');
+    const path = req.url?.split('?')[0];
+    if (req.method !== 'GET') {
+      res.writeHead(405, { 'content-type': 'text/plain', allow: 'GET' }).end('only GET here\n');
+      return;
+    }
+    if (path === '/healthz') return json(res, 200, { ok: true });
+    if (path === '/readyz') {
+      void readiness(opts.ready).then((r) => json(res, r.status, r.body));
+      return;
+    }
+    if (path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('GET /metrics, /healthz or /readyz here\n');
       return;
     }
     if (tokens && !findToken(tokens, req.headers.authorization)) {
@@ -45,6 +62,10 @@ export async function serveMetrics(
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {
     url: `http://${shownHost}:${bound}/metrics`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }

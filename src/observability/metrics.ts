@@ -33,6 +33,11 @@ export class FirebreakMetrics {
   readonly activeRuns: Gauge;
   readonly eventLoopLag: Histogram;
   readonly webhookRequests: Counter<'source' | 'outcome'>;
+  readonly prunedRows: Counter<'table'>;
+  readonly prunePasses: Counter<'outcome'>;
+  readonly pruneLastSuccess: Gauge;
+  readonly pruneLastDuration: Gauge;
+  readonly oldestHistory: Gauge;
 
   constructor(opts: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -122,6 +127,35 @@ export class FirebreakMetrics {
       name: 'firebreak_event_loop_lag_seconds',
       help: 'How late a 100 ms timer fired: the time the event loop was blocked (sampled every 100 ms).',
       buckets: LAG_BUCKETS,
+      registers,
+    });
+    this.prunedRows = new Counter({
+      name: 'firebreak_pruned_rows_total',
+      help: 'Rows deleted by retention in this process, by table.',
+      labelNames: ['table'],
+      registers,
+    });
+    this.prunePasses = new Counter({
+      name: 'firebreak_prune_passes_total',
+      help: 'Retention passes run by this process: pruned (done) or failed (tried again next interval).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.pruneLastSuccess = new Gauge({
+      name: 'firebreak_prune_last_success_timestamp_seconds',
+      help: 'When a retention pass of this process last finished (0: none yet).',
+      registers,
+    });
+    this.pruneLastDuration = new Gauge({
+      name: 'firebreak_prune_last_duration_seconds',
+      help: 'How long the last retention pass of this process took.',
+      registers,
+    });
+    this.oldestHistory = new Gauge({
+      name: 'firebreak_oldest_run_history_age_seconds',
+      help:
+        'Age of the oldest finished run whose history (steps, journal) is still stored, database-wide: ' +
+        'stays below FIREBREAK_RETENTION plus an interval while pruning keeps up.',
       registers,
     });
   }

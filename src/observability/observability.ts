@@ -5,7 +5,8 @@ import type { Config } from '../config/config.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Queryable } from '../db/driver.ts';
 import type { Engine } from '../engine/engine.ts';
-import { meterApprovalDecision, meterEngine } from './engine-metrics.ts';
+import type { Pruner } from '../retention/pruner.ts';
+import { meterApprovalDecision, meterEngine, meterPruner } from './engine-metrics.ts';
 import { traceEngine } from './engine-tracing.ts';
 import { sampleEventLoopLag } from './event-loop-lag.ts';
 import { FirebreakMetrics } from './metrics.ts';
@@ -30,6 +31,8 @@ export interface Observability {
   /** Approval waits, from the decisions made through this process (the server; the worker has none). */
   watchApprovals(approvals: Approvals): void;
   watchSlack(counters: SlackDeliveryCounts): void;
+  /** Retention passes of this process. */
+  watchPruner(pruner: Pruner): void;
   /** After the engine stopped: unsubscribes and exports the spans still buffered. */
   close(): Promise<void>;
 }
@@ -66,6 +69,9 @@ export function startObservability(deps: ObservabilityDeps): Observability {
     tracing,
     watchApprovals: (approvals) => approvals.onDecision(meterApprovalDecision(metrics)),
     watchSlack: (counters) => scraper.watchSlack(counters),
+    watchPruner: (pruner) => {
+      offs.push(meterPruner(pruner, metrics));
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -20,6 +20,9 @@ export interface ScrapeSources {
 }
 
 const PENDING_APPROVALS = `select count(*)::int as pending from approvals where status = 'pending'`;
+// Served by runs_prunable_idx: the oldest finished run retention has not reached yet.
+const OLDEST_HISTORY = `select extract(epoch from now() - min(finished_at))::float8 as age from runs
+  where finished_at is not null and history_pruned_at is null`;
 
 export class MetricsScraper {
   private slack: SlackDeliveryCounts | null = null;
@@ -48,11 +51,13 @@ export class MetricsScraper {
     m.activeRuns.set(this.sources.engine.activeRuns);
     this.refreshSlack();
     try {
-      const [counts, [row]] = await Promise.all([
+      const [counts, [row], [oldest]] = await Promise.all([
         this.sources.incidents.counts(),
         this.sources.driver.query<{ pending: number }>(PENDING_APPROVALS),
+        this.sources.driver.query<{ age: number | null }>(OLDEST_HISTORY),
       ]);
       m.approvalsPending.set(Number(row?.pending ?? 0));
+      m.oldestHistory.set(Math.max(0, Number(oldest?.age ?? 0)));
       m.activeIncidents.set(counts.activeIncidents);
       m.deadLetters.set(counts.deadLetters);
       m.dbUp.set(1);
@@ -61,6 +66,7 @@ export class MetricsScraper {
       m.approvalsPending.reset();
       m.activeIncidents.reset();
       m.deadLetters.reset();
+      m.oldestHistory.reset();
       m.dbUp.set(0);
       this.sources.logger.warn('metrics: database gauges unavailable', { error: (err as Error).message });
     }

@@ -2,6 +2,7 @@
 // The write itself is one SQL call (drizzle/0009_gameday_fire_fn.sql).
 import { randomUUID } from 'node:crypto';
 import { ValidationError } from '../core/errors.ts';
+import { uuidv7 } from '../core/uuid.ts';
 import type { FirePayload } from './game-day-store.ts';
 import { type DeclaredGameDay, fireSettings } from './game-days.ts';
 
@@ -38,7 +39,7 @@ export function firePayload(decl: DeclaredGameDay, req: FireRequest): NonNullabl
     inject: settings.inject,
     detect_within_ms: settings.detect?.withinMs ?? null,
     incident: {
-      id: randomUUID(),
+      id: uuidv7(),
       title: `${rb.runbook.options.title}: game day ${gameDay.id}`,
       labels: { runbook: rb.id, gameday: gameDay.id, mode: gameDay.mode },
       group_key:
@@ -47,7 +48,7 @@ export function firePayload(decl: DeclaredGameDay, req: FireRequest): NonNullabl
           : `gameday:${scheduleId}:manual:${fireId}`,
     },
     run: {
-      id: randomUUID(),
+      id: uuidv7(),
       runbook_id: rb.id,
       runbook_version: rb.version,
       plan: rb.plan,

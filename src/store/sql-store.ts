@@ -1,6 +1,7 @@
 // The store on SQL: one implementation for PostgreSQL and PGlite (the driver hides the difference).
 import { LeaseLostError } from '../core/errors.ts';
 import type { RunStatus } from '../core/status.ts';
+import { uuidv7 } from '../core/uuid.ts';
 import type { Row, SqlDriver } from '../db/driver.ts';
 import { type Redactor, redactor } from '../incidents/redact.ts';
 import { GroupCommit, type Pending } from './group-commit.ts';
@@ -32,9 +33,12 @@ import { buildPayload } from './transition-payload.ts';
 
 export const WAKE_CHANNEL = 'firebreak_wake';
 
+/** How long close() lets queued writes finish before it ends the pool under them. */
+const CLOSE_DRAIN_MS = 2_000;
+
 type Item =
   | { kind: 'create'; run: NewRun; result?: CreateRunResult }
-  | { kind: 'commit'; lease: Lease; transition: Transition };
+  | { kind: 'commit'; lease: Lease; transition: Transition & { commitId: string } };
 
 export class SqlStore implements Store {
   private readonly writes: GroupCommit<Item>;
@@ -58,7 +62,8 @@ export class SqlStore implements Store {
   }
 
   commit(lease: Lease, transition: Transition, opts: { wait?: boolean } = {}): Promise<void> {
-    return this.writes.enqueue({ kind: 'commit', lease, transition }, opts.wait ?? true);
+    const named = { ...transition, commitId: transition.commitId ?? uuidv7() };
+    return this.writes.enqueue({ kind: 'commit', lease, transition: named }, opts.wait ?? true);
   }
 
   private async flush(batch: Pending<Item>[]): Promise<void> {
@@ -84,10 +89,14 @@ export class SqlStore implements Store {
 
     if (creates.length > 0) await this.settleCreates(creates, results[0]!);
     owners.forEach(([, items], i) => {
-      const owned = new Set((results[i + (creates.length > 0 ? 1 : 0)] ?? []).map((r) => String(r.id)));
+      const rows = results[i + (creates.length > 0 ? 1 : 0)] ?? [];
+      // A run whose lease held took every transition; a commit seen before had landed on an earlier try.
+      const owned = new Set(rows.filter((r) => r.commit_id == null).map((r) => String(r.id)));
+      const landed = new Set(rows.filter((r) => r.commit_id != null).map((r) => String(r.commit_id)));
       for (const p of items) {
-        if (owned.has(p.item.transition.runId)) p.resolve();
-        else p.reject(new LeaseLostError(p.item.transition.runId));
+        const t = p.item.transition;
+        if (owned.has(t.runId) || landed.has(t.commitId)) p.resolve();
+        else p.reject(new LeaseLostError(t.runId));
       }
     });
   }
@@ -310,11 +319,14 @@ export class SqlStore implements Store {
   }
 
   onWake(listener: (payload: string) => void) {
-    return this.driver.listen(WAKE_CHANNEL, listener);
+    return this.driver.listen(WAKE_CHANNEL, listener, () => listener('restored'));
   }
 
   async close(): Promise<void> {
-    await this.writes.drain();
+    // A write stuck on a dead connection must not hold the close up: ending the pool fails it.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.writes.drain(), new Promise((r) => (timer = setTimeout(r, CLOSE_DRAIN_MS)))]);
+    clearTimeout(timer);
     await this.driver.close();
   }
 }

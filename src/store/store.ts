@@ -105,6 +105,12 @@ export interface RunWrite {
 /** Everything one run commits at one point, atomically (and batched with other runs' transitions). */
 export interface Transition {
   runId: string;
+  /**
+   * Names this transition across retries: a commit sent again after its answer was lost (the first
+   * attempt may have landed) applies nothing twice. The store makes one up when it is missing; a caller
+   * that retries must set it once and keep it.
+   */
+  commitId?: string;
   incidentId: string | null;
   steps?: StepWrite[];
   attempts?: AttemptWrite[];
@@ -203,7 +209,10 @@ export interface Store {
   getSetting<T>(key: string): Promise<T | null>;
   setSetting(key: string, value: unknown, by: string | null, now: Date): Promise<void>;
 
-  /** Wake-ups: called with the payload of each notification ('run', 'slot', 'cancel:<id>', 'approval'). */
+  /**
+   * Wake-ups: called with the payload of each notification ('run', 'slot', 'cancel:<id>', 'approval'),
+   * and with 'restored' when listening resumes after a lost connection (notifications may have been missed).
+   */
   onWake(listener: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

@@ -7,6 +7,8 @@ type JsonRow = Record<string, unknown>;
 
 export interface TransitionPayload {
   leases: { id: string; epoch: number }[];
+  /** Each transition's commit id; its append-only rows carry it as `cid`. */
+  commits: { id: string; run_id: string }[];
   steps: JsonRow[];
   attempts: JsonRow[];
   events: JsonRow[];
@@ -19,12 +21,15 @@ export interface TransitionPayload {
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const json = (v: unknown) => (v === undefined ? null : v);
 
-export function buildPayload(items: readonly { lease: Lease; transition: Transition }[]): TransitionPayload {
+export function buildPayload(
+  items: readonly { lease: Lease; transition: Transition & { commitId: string } }[],
+): TransitionPayload {
   const leases = new Map<string, number>();
   const steps = new Map<string, JsonRow>();
   const runs = new Map<string, JsonRow>();
   const out: TransitionPayload = {
     leases: [],
+    commits: [],
     steps: [],
     attempts: [],
     events: [],
@@ -35,6 +40,8 @@ export function buildPayload(items: readonly { lease: Lease; transition: Transit
   };
   for (const { lease, transition: t } of items) {
     leases.set(t.runId, lease.epoch);
+    const cid = t.commitId;
+    out.commits.push({ id: cid, run_id: t.runId });
     for (const s of t.steps ?? []) mergeStep(steps, t.runId, s);
     for (const a of t.attempts ?? []) {
       out.attempts.push({
@@ -46,6 +53,7 @@ export function buildPayload(items: readonly { lease: Lease; transition: Transit
         error: json(a.error),
         started_at: iso(a.startedAt),
         finished_at: iso(a.finishedAt),
+        cid,
       });
     }
     for (const e of t.events ?? []) {
@@ -57,6 +65,7 @@ export function buildPayload(items: readonly { lease: Lease; transition: Transit
         data: json(e.data),
         at: iso(e.at),
         ord: out.events.length,
+        cid,
       });
     }
     for (const e of t.evidence ?? []) {
@@ -71,6 +80,7 @@ export function buildPayload(items: readonly { lease: Lease; transition: Transit
         content: json(e.content),
         content_hash: e.contentHash,
         created_at: iso(e.createdAt),
+        cid,
       });
     }
     for (const a of t.approvals ?? []) {
@@ -82,6 +92,7 @@ export function buildPayload(items: readonly { lease: Lease; transition: Transit
         requested_by: a.requestedBy,
         requested_at: iso(a.requestedAt),
         expires_at: iso(a.expiresAt),
+        cid,
       });
     }
     if (t.run) mergeRun(runs, t.runId, t.run);

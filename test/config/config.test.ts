@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { credentialVariables, parseConfig, secretsOf } from '../../src/config/config.ts';
+import { credentialVariables, parseConfig, retentionOf, secretsOf } from '../../src/config/config.ts';
 
 /** Runs `firebreak serve` with `env`, capturing what it writes. */
 async function serve(env: Record<string, string>): Promise<{ code: number; out: string[]; err: string }> {
@@ -97,6 +97,7 @@ describe('every credential may come from a file (<NAME>_FILE)', () => {
   /** A valid value per credential; a credential added later without a sample gets a plain long string. */
   const samples: Record<string, string> = {
     DATABASE_URL: 'postgres://firebreak:db-password-1@db:5432/firebreak',
+    FIREBREAK_LISTEN_URL: 'postgres://firebreak:db-password-1@db-direct:5432/firebreak',
     API_TOKENS: 'admin-token-from-file=admin:ops',
     SLACK_BOT_TOKEN: 'xoxb-1234-from-a-file',
     PAGERDUTY_WEBHOOK_SECRETS: 'pd-secret-one,pd-secret-two',
@@ -159,5 +160,49 @@ describe('every credential may come from a file (<NAME>_FILE)', () => {
   test('only credentials have a file form', () => {
     const port = file('port', '9999');
     expect(parseConfig({ PORT_FILE: port }).PORT).toBe(8080);
+  });
+});
+
+describe('resilience, pooling and retention settings', () => {
+  test('have the documented defaults', () => {
+    expect(parseConfig({})).toMatchObject({
+      FIREBREAK_WORK: true,
+      FIREBREAK_DB_POOL_MODE: 'session',
+      FIREBREAK_DB_STARTUP_TIMEOUT: '60s',
+      FIREBREAK_SHUTDOWN_GRACE_MS: 25_000,
+      FIREBREAK_RETENTION: '90d',
+      FIREBREAK_AUDIT_RETENTION: '400d',
+      FIREBREAK_PRUNE_INTERVAL: '1h',
+    });
+    expect(parseConfig({}).FIREBREAK_LISTEN_URL).toBeUndefined();
+  });
+
+  test('refuse an audit window shorter than the history window, and a listen URL that is not one', () => {
+    expect(() => parseConfig({ FIREBREAK_RETENTION: '30d', FIREBREAK_AUDIT_RETENTION: '7d' })).toThrow(
+      /FIREBREAK_AUDIT_RETENTION: must not be shorter than FIREBREAK_RETENTION/,
+    );
+    expect(() => parseConfig({ FIREBREAK_LISTEN_URL: 'db:5432' })).toThrow(/FIREBREAK_LISTEN_URL/);
+    expect(() => parseConfig({ FIREBREAK_DB_POOL_MODE: 'statement' })).toThrow(/FIREBREAK_DB_POOL_MODE/);
+  });
+
+  test('accept retention off, polling only, and transaction pooling', () => {
+    const c = parseConfig({
+      FIREBREAK_RETENTION: 'off',
+      FIREBREAK_AUDIT_RETENTION: '1d',
+      FIREBREAK_LISTEN_URL: 'none',
+      FIREBREAK_DB_POOL_MODE: 'transaction',
+      FIREBREAK_WORK: 'false',
+    });
+    expect(c).toMatchObject({
+      FIREBREAK_RETENTION: 'off',
+      FIREBREAK_LISTEN_URL: 'none',
+      FIREBREAK_WORK: false,
+    });
+    expect(retentionOf(c)).toBeNull();
+    expect(retentionOf(parseConfig({}))).toEqual({
+      retentionMs: 90 * 86_400_000,
+      auditRetentionMs: 400 * 86_400_000,
+      intervalMs: 3_600_000,
+    });
   });
 });

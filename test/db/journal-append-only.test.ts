@@ -36,6 +36,25 @@ describe('the events table is append-only', () => {
     await expect(driver.query('delete from events')).rejects.toMatchObject({ code: '42501' });
   });
 
+  test('only a transaction that says it is the pruner may delete, and only delete', async () => {
+    const before = await journal();
+    await driver.query(`insert into events (type, at) values ('past retention', now())`);
+    // What firebreak_prune_runs does first; a transaction that does not say so is refused (above).
+    const asPruner = (statement: string) =>
+      driver.transaction(async (tx) => {
+        await tx.query(`select set_config('firebreak.pruning', 'on', true)`);
+        await tx.query(statement);
+      });
+    await expect(asPruner(`update events set type = 'rewritten'`)).rejects.toThrow(
+      'the events table is append-only: UPDATE refused',
+    );
+    await asPruner(`delete from events where type = 'past retention'`);
+    expect(await journal()).toEqual(before);
+    // The setting lasted for that transaction only.
+    await expect(driver.query(`delete from events`)).rejects.toThrow('append-only: DELETE refused');
+    expect(await journal()).toEqual(before);
+  });
+
   test('appending still works', async () => {
     await driver.query(`insert into events (type, at) values ('note', now())`);
     expect((await journal()).map((e) => e.type)).toEqual(['alert.received', 'run.created', 'note']);

@@ -133,6 +133,8 @@ describe.skipIf(!onPostgres)('lease takeover', () => {
 
     const a = await createFirebreak({
       databaseUrl: proxy.urlFor(db.databaseUrl!),
+      listenUrl: db.listenUrl,
+      poolMode: db.poolMode,
       poolSize: 2,
       runbooks: [rbA],
       engine: { ...engineTimings, workerId: 'engine-a' },

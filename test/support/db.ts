@@ -8,9 +8,28 @@ import postgres from 'postgres';
 
 export const onPostgres = Boolean(process.env.DATABASE_URL);
 
+/**
+ * Behind a transaction pooler (the pooled CI pass, test/support/with-pgbouncer.ts): FIREBREAK_LISTEN_URL
+ * names the server itself, for LISTEN and migrations, and FIREBREAK_DB_POOL_MODE is `transaction`.
+ */
+const directServer = process.env.FIREBREAK_LISTEN_URL;
+const poolMode = process.env.FIREBREAK_DB_POOL_MODE === 'transaction' ? ('transaction' as const) : undefined;
+
+/** The direct (not pooled) URL of `databaseUrl`'s database, when the tests run behind a pooler. */
+export function directUrlFor(databaseUrl: string | undefined): string | undefined {
+  if (!databaseUrl || !directServer || directServer === 'none') return undefined;
+  const url = new URL(directServer);
+  url.pathname = new URL(databaseUrl).pathname;
+  return url.toString();
+}
+
 export interface TestDatabase {
   /** postgres:// URL, or undefined for PGlite. */
   databaseUrl: string | undefined;
+  /** Behind a pooler: the direct connection for LISTEN and migrations (else undefined: the same URL). */
+  listenUrl: string | undefined;
+  /** Behind a transaction pooler: 'transaction' (else undefined: the default). */
+  poolMode: 'transaction' | undefined;
   /** PGlite data dir (memory://) when not on PostgreSQL. */
   dataDir: string;
   drop(): Promise<void>;
@@ -37,11 +56,11 @@ export async function testDatabase(opts: { durable?: boolean } = {}): Promise<Te
   if (!onPostgres && opts.durable) {
     const dataDir = await mkdtemp(join(tmpdir(), 'firebreak-test-'));
     const drop = () => rm(dataDir, { recursive: true, force: true });
-    return { databaseUrl: undefined, dataDir, drop, [Symbol.asyncDispose]: drop };
+    return { ...onPglite, dataDir, drop, [Symbol.asyncDispose]: drop };
   }
   if (!onPostgres) {
     const noop = async () => {};
-    return { databaseUrl: undefined, dataDir: 'memory://', drop: noop, [Symbol.asyncDispose]: noop };
+    return { ...onPglite, dataDir: 'memory://', drop: noop, [Symbol.asyncDispose]: noop };
   }
   const name = `firebreak_t_${randomBytes(5).toString('hex')}`;
   const admin = postgres(serverUrl('postgres'), { max: 1, onnotice: () => {} });
@@ -58,5 +77,25 @@ export async function testDatabase(opts: { durable?: boolean } = {}): Promise<Te
       await a.end();
     }
   };
-  return { databaseUrl: serverUrl(name), dataDir: 'memory://', drop, [Symbol.asyncDispose]: drop };
+  const databaseUrl = serverUrl(name);
+  return {
+    databaseUrl,
+    listenUrl: directUrlFor(databaseUrl),
+    poolMode,
+    dataDir: 'memory://',
+    drop,
+    [Symbol.asyncDispose]: drop,
+  };
+}
+
+const onPglite = { databaseUrl: undefined, listenUrl: undefined, poolMode: undefined };
+
+/** How firebreak opens a test database: its URL and, behind a pooler, the direct URL and pool mode. */
+export function connectOptionsOf(db: TestDatabase) {
+  return {
+    databaseUrl: db.databaseUrl,
+    dataDir: db.dataDir,
+    listenUrl: db.listenUrl,
+    poolMode: db.poolMode,
+  };
 }

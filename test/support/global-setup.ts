@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { connect } from '../../src/db/driver.ts';
-import { onPostgres, serverUrl, TEMPLATE_DB } from './db.ts';
+import { directUrlFor, onPostgres, serverUrl, TEMPLATE_DB } from './db.ts';
 
 export async function setup(): Promise<void> {
   buildIfStale();
@@ -17,7 +17,14 @@ export async function setup(): Promise<void> {
   } finally {
     await admin.end();
   }
-  const driver = await connect({ databaseUrl: serverUrl(TEMPLATE_DB), poolSize: 1 });
+  // Behind a pooler the template is migrated over the direct connection: a pooled server connection
+  // left open to it would stop CREATE DATABASE … TEMPLATE from copying it.
+  const driver = await connect({
+    databaseUrl: serverUrl(TEMPLATE_DB),
+    listenUrl: directUrlFor(serverUrl(TEMPLATE_DB)),
+    poolSize: 1,
+    migrate: true,
+  });
   await driver.close();
 }
 

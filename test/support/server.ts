@@ -99,6 +99,8 @@ export async function testServer(opts: TestServerOptions = {}): Promise<TestServ
     LOG_LEVEL: 'warn',
     RUNBOOKS_DIR: opts.runbooksDir ?? TEST_RUNBOOKS,
     DATABASE_URL: db.databaseUrl,
+    FIREBREAK_LISTEN_URL: db.listenUrl,
+    FIREBREAK_DB_POOL_MODE: db.poolMode,
     FIREBREAK_DATA_DIR: db.dataDir,
     FIREBREAK_DB_POOL: '4',
     FIREBREAK_POLL_MS: '100',

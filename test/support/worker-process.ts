@@ -14,6 +14,7 @@ import postgres from 'postgres';
 import { z } from 'zod';
 import { jsonLogger } from '../../src/core/logger.ts';
 import { createFirebreak } from '../../src/firebreak.ts';
+import { directUrlFor } from './db.ts';
 import { SIDE_EFFECT_STEPS, sideEffectRunbook } from './side-effects.ts';
 
 const env = z
@@ -31,7 +32,7 @@ const env = z
 const say = (event: string, data: Record<string, unknown> = {}) =>
   process.stdout.write(`${JSON.stringify({ event, workerId: env.WORKER_ID, pid: process.pid, ...data })}\n`);
 
-const sql = postgres(env.DATABASE_URL, { max: 4, onnotice: () => {} });
+const sql = postgres(env.DATABASE_URL, { max: 1, onnotice: () => {}, prepare: false });
 
 const rb = sideEffectRunbook(async (step, ctx) => {
   await sql`insert into side_effects (run_id, step, idempotency_key, attempt, pid)
@@ -45,6 +46,9 @@ const rb = sideEffectRunbook(async (step, ctx) => {
 
 const fb = await createFirebreak({
   databaseUrl: env.DATABASE_URL,
+  // Behind the pooled pass's PgBouncer: LISTEN and migrations on the server itself.
+  listenUrl: directUrlFor(env.DATABASE_URL),
+  poolMode: process.env.FIREBREAK_DB_POOL_MODE === 'transaction' ? 'transaction' : 'session',
   poolSize: 4,
   runbooks: [rb],
   logger: jsonLogger('warn', { workerId: env.WORKER_ID }),

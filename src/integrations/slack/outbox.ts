@@ -1,8 +1,11 @@
 // Outgoing Slack messages as rows (table slack_outbox). Enqueueing is one insert, so whoever posts (the
 // engine's notifier, a button handler) never waits for Slack; the deliverer claims due rows, sends them and
 // records what became of them. Rows of one thread go out one at a time, in the order they were queued.
+
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.ts';
 import type { Queryable, Row } from '../../db/driver.ts';
+import { retryTransient } from '../../db/transient.ts';
 import type { Redactor } from '../../incidents/redact.ts';
 import { str } from '../../store/rows.ts';
 
@@ -54,6 +57,9 @@ export interface PostedMessage {
   body: SlackBody;
 }
 
+/** How long a queued message's insert is retried through a database blip before the caller hears of it. */
+const ENQUEUE_RETRY_MS = 10_000;
+
 const INSERT_SQL = `
 INSERT INTO slack_outbox (kind, key, thread, reply_to, target, channel, body, run_id, incident_id, status,
   next_attempt_at, created_at)
@@ -98,20 +104,31 @@ export class SlackOutbox {
     this.listeners.push(fn);
   }
 
-  /** Queues a message; false when its key was queued before (so posting is idempotent). */
+  /**
+   * Queues a message; false when its key was queued before (so posting is idempotent). A message
+   * without a key gets one of its own, so an insert retried after a dropped connection (its first try
+   * may have landed) queues it once.
+   */
   async enqueue(m: OutboxMessage): Promise<boolean> {
-    const rows = await this.db.query(INSERT_SQL, [
-      m.kind,
-      m.key ?? null,
-      m.thread ?? null,
-      m.replyTo ?? null,
-      m.target ?? null,
-      m.channel ?? null,
-      this.redact.json(m.body),
-      m.runId ?? null,
-      m.incidentId ?? null,
-      this.clock.now(),
-    ]);
+    const key = m.key ?? `once:${randomUUID()}`;
+    const deadline = Date.now() + ENQUEUE_RETRY_MS;
+    const insert = () =>
+      this.db.query(INSERT_SQL, [
+        m.kind,
+        key,
+        m.thread ?? null,
+        m.replyTo ?? null,
+        m.target ?? null,
+        m.channel ?? null,
+        this.redact.json(m.body),
+        m.runId ?? null,
+        m.incidentId ?? null,
+        this.clock.now(),
+      ]);
+    const rows = await retryTransient(insert, {
+      what: 'queueing a Slack message',
+      giveUp: () => Date.now() > deadline,
+    });
     if (rows.length > 0) this.poke();
     return rows.length > 0;
   }

@@ -19,10 +19,11 @@ SELECT slot FROM have UNION ALL SELECT slot FROM ins
 
 // A slot was given up: the runs queued for one of the key's slots are due now. A run of the key still
 // trying to take one (running, no slot yet) is moved too, so the park it is about to commit loses the
-// wake_at compare and it tries again at once. $1 key, $2 now.
+// wake_at compare (so wake_at must change: see decide-approval.ts) and it tries again at once.
+// $1 key, $2 now.
 export const wakeSlotWaitersSql = `
 WITH w AS (
-  UPDATE runs r SET wake_at = $2
+  UPDATE runs r SET wake_at = CASE WHEN r.wake_at = $2 THEN $2 - interval '1 millisecond' ELSE $2 END
   WHERE r.concurrency_key = $1 AND r.status IN ('running', 'waiting')
     AND (r.status = 'running' OR r.wake_at IS NULL OR r.wake_at > $2)
     AND NOT EXISTS (SELECT 1 FROM concurrency_slots c WHERE c.run_id = r.id)

@@ -2,8 +2,10 @@
 export const lockApprovalSql = 'SELECT * FROM approvals WHERE id = $1 FOR UPDATE';
 
 // Appends the decision; when the gate is settled, the run becomes due now and a worker is woken. Moving
-// wake_at also defeats a park that raced this decision (parking compares wake_at, see apply-transitions).
-// $1 id, $2 decision json, $3 new status, $4 decided_at, $5 reason, $6 now.
+// wake_at also defeats a park that raced this decision (parking compares wake_at, see apply-transitions):
+// so it must really move, also when it already held this very instant (a decision in the millisecond the
+// run was created, on a manual clock always), else the park erased the decision and the run waited for
+// good. $1 id, $2 decision json, $3 new status, $4 decided_at, $5 reason, $6 now.
 export const decideApprovalSql = `
 WITH a AS (
   UPDATE approvals SET decisions = decisions || jsonb_build_array($2::text::jsonb), status = $3, decided_at = $4,
@@ -12,7 +14,8 @@ WITH a AS (
   RETURNING *
 ),
 r AS (
-  UPDATE runs SET wake_at = $6, updated_at = $6
+  UPDATE runs SET wake_at = CASE WHEN wake_at = $6 THEN $6 - interval '1 millisecond' ELSE $6 END,
+    updated_at = $6
   WHERE id = (SELECT run_id FROM a WHERE status <> 'pending')
     AND status IN ('queued', 'running', 'waiting', 'compensating')
   RETURNING id

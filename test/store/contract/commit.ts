@@ -77,6 +77,47 @@ export function commitContract(b: Backend): void {
     expect((await store.listEvents({ runId: stranger.id })).map((e) => e.type)).toEqual(['run.created']);
   });
 
+  test('a commit sent again under its commit id applies nothing twice, even once the lease is gone', async () => {
+    const store = b.shared();
+    const run = await heldRun(store, 'retrier');
+    const first = { ...everything(run.id), commitId: randomUUID() };
+    await store.commit(run.lease, first);
+    // The answer was lost: the engine sends the same transition again, then once more after the run
+    // was released (its last commit ended the run) — both are recognised as landed.
+    await store.commit(run.lease, first);
+    await store.commit(run.lease, { ...first });
+    expect(await store.getAttempts(run.id)).toHaveLength(1);
+    expect((await store.listEvents({ runId: run.id })).map((e) => e.type)).toEqual([
+      'run.created',
+      'step.succeeded',
+    ]);
+    expect(await store.listEvidence({ runId: run.id })).toHaveLength(1);
+    expect(await store.listApprovals({ runId: run.id })).toHaveLength(1);
+    // A different commit of the released run is still refused.
+    await expect(
+      store.commit(run.lease, { runId: run.id, incidentId: null, events: [{ type: 'late', at: at(2) }] }),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+  });
+
+  test('a replayed commit and a new one of the same run in one group commit: only the new one writes', async () => {
+    const store = b.shared();
+    const run = await heldRun(store, 'mixer');
+    const old = {
+      runId: run.id,
+      incidentId: null,
+      commitId: randomUUID(),
+      events: [{ type: 'one', at: at(1) }],
+    };
+    await store.commit(run.lease, old);
+    const fresh = { runId: run.id, incidentId: null, events: [{ type: 'two', at: at(2) }] };
+    await Promise.all([store.commit(run.lease, old), store.commit(run.lease, fresh)]);
+    expect((await store.listEvents({ runId: run.id })).map((e) => e.type)).toEqual([
+      'run.created',
+      'one',
+      'two',
+    ]);
+  });
+
   test('a released lease writes no more', async () => {
     const store = b.shared();
     const run = await heldRun(store, 'leaver');
@@ -322,6 +363,34 @@ export function commitContract(b: Backend): void {
       wakeAt: at(30_000),
       leaseOwner: null,
     });
+  });
+
+  test('a decision or cancel in the very instant the worker saw still defeats a racing park', async () => {
+    const store = b.shared();
+    // Created (and seen by its worker) with wake_at T0; a decision stamped T0 too (a manual clock, or
+    // the same millisecond) must still move wake_at, or the park below would erase it for good.
+    const gated = await heldRun(store, 'same-instant');
+    const approvalId = randomUUID();
+    await store.commit(gated.lease, {
+      runId: gated.id,
+      incidentId: null,
+      approvals: [
+        { id: approvalId, stepKey: 'g', policy: {}, requestedBy: null, requestedAt: T0, expiresAt: null },
+      ],
+    });
+    await store.decideApproval(approvalId, decision('U1'), () => 'approved', T0);
+    const cancelled = await heldRun(store, 'same-instant');
+    await store.requestCancel(cancelled.id, false, T0);
+    for (const run of [gated, cancelled]) {
+      await store.commit(run.lease, {
+        runId: run.id,
+        incidentId: null,
+        run: { status: 'waiting', wakeAt: null, expectWakeAt: T0, releaseLease: true },
+      });
+      const after = await store.getRun(run.id);
+      expect(after?.wakeAt).not.toBeNull();
+      expect(after!.wakeAt!.getTime()).toBeLessThanOrEqual(T0.getTime());
+    }
   });
 
   test('parking without a race sets wake_at, to a time or to null', async () => {

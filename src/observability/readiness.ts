@@ -1,0 +1,38 @@
+// GET /readyz for `serve` and `worker`: ready while the database answers and the process is not
+// shutting down. From the moment SIGTERM arrives it answers 503, so a load balancer or Kubernetes stops
+// sending work while running steps finish.
+import type { Queryable } from '../db/driver.ts';
+import type { Engine } from '../engine/engine.ts';
+
+export interface ReadinessDeps {
+  driver: Queryable;
+  engine: Pick<Engine, 'workerId' | 'activeRuns'>;
+  /** True once a shutdown began. */
+  draining: () => boolean;
+}
+
+export interface Readiness {
+  status: 200 | 503;
+  body: Record<string, unknown>;
+}
+
+export async function readiness(deps: ReadinessDeps): Promise<Readiness> {
+  if (deps.draining()) {
+    return {
+      status: 503,
+      body: { error: { code: 'shutting_down', message: 'shutting down: finishing running steps' } },
+    };
+  }
+  try {
+    await deps.driver.query('select 1');
+    return {
+      status: 200,
+      body: { ok: true, worker: deps.engine.workerId, activeRuns: deps.engine.activeRuns },
+    };
+  } catch (err) {
+    return {
+      status: 503,
+      body: { error: { code: 'not_ready', message: `database: ${(err as Error).message}` } },
+    };
+  }
+}
