@@ -1,7 +1,7 @@
 // A firebreak instance for one test, on the test's own database, with fast polling so nothing waits long.
 import type { AnyRunbook } from '../../src/dsl/runbook.ts';
 import { createFirebreak, type Firebreak, type FirebreakOptions } from '../../src/firebreak.ts';
-import { type TestDatabase, testDatabase } from './db.ts';
+import { connectOptionsOf, type TestDatabase, testDatabase } from './db.ts';
 
 export interface TestFirebreak extends Firebreak {
   db: TestDatabase;
@@ -12,13 +12,17 @@ export async function testFirebreak(
   opts: Omit<FirebreakOptions, 'runbooks'> & { db?: TestDatabase } = {},
 ): Promise<TestFirebreak> {
   const db = opts.db ?? (await testDatabase());
+  // On a test's own clock the database lease ends only when the test moves time. A heartbeat late by more
+  // than the lease (a loaded CI machine, PGlite blocking the event loop) would drop the run here while
+  // the row stays leased forever: nothing could claim it again. So a run keeps its lease for a minute of
+  // real time unless the test asks otherwise; lease tests pass their own leaseMs.
+  const leaseMs = opts.clock ? 60_000 : 2_000;
   const fb = await createFirebreak({
-    databaseUrl: db.databaseUrl,
-    dataDir: db.dataDir,
+    ...connectOptionsOf(db),
     poolSize: 4,
     ...opts,
     runbooks,
-    engine: { pollIntervalMs: 100, heartbeatMs: 200, leaseMs: 2_000, ...opts.engine },
+    engine: { pollIntervalMs: 100, heartbeatMs: 200, leaseMs, ...opts.engine },
   });
   const close = fb.close;
   const ownDb = !opts.db;
