@@ -1,7 +1,7 @@
 // `firebreak serve` (npm start): the HTTP server with engine workers in the same process.
 import { parse } from './args.ts';
 import type { Command } from './io.ts';
-import { exitIfStuck, untilSignal } from './signals.ts';
+import { onShutdown } from './signals.ts';
 
 const options = {} as const;
 
@@ -13,6 +13,8 @@ export const serveCommand = {
   examples: ['PORT=8080 firebreak serve', 'DATABASE_URL=postgres://… API_TOKENS=… firebreak serve'],
   async run(args, { config, io }) {
     parse(this, args, 0);
+    const grace = config.FIREBREAK_SHUTDOWN_GRACE_MS;
+    const shutdown = onShutdown(grace, io);
     // Loaded here: a command that only talks to a server does not load the server.
     const [{ startServer }, { processLogger }, { surviveDroppedConnections }] = await Promise.all([
       import('../server.ts'),
@@ -22,14 +24,12 @@ export const serveCommand = {
     const logger = processLogger({ config, io });
     const unguard = surviveDroppedConnections(logger);
     const server = await startServer(config, { print: (l) => io.out(l), logger });
-    const signal = await untilSignal();
-    const grace = config.FIREBREAK_SHUTDOWN_GRACE_MS;
-    const stopped = exitIfStuck(grace, io);
+    const signal = await shutdown.signal;
     io.err(
       `${signal}: /readyz answers 503; no new runs here; running steps get ${grace} ms to finish, then leases are released`,
     );
     await server.close({ graceMs: grace });
-    stopped();
+    shutdown.stopped();
     unguard();
     return 0;
   },

@@ -1,6 +1,6 @@
 import { parse } from './args.ts';
 import type { Command } from './io.ts';
-import { exitIfStuck, untilSignal } from './signals.ts';
+import { onShutdown } from './signals.ts';
 
 const options = {} as const;
 
@@ -12,6 +12,8 @@ export const workerCommand = {
   examples: ['DATABASE_URL=postgres://… FIREBREAK_METRICS_PORT=9464 firebreak worker'],
   async run(args, ctx) {
     parse(this, args, 0);
+    const grace = ctx.config.FIREBREAK_SHUTDOWN_GRACE_MS;
+    const shutdown = onShutdown(grace, ctx.io);
     const [
       { IncidentStore },
       { serveMetrics },
@@ -60,10 +62,8 @@ export const workerCommand = {
       `firebreak worker ${fb.engine.workerId}: ${fb.registry.list().length} runbooks, ` +
         `${ctx.config.DATABASE_URL ? 'PostgreSQL' : `PGlite (${ctx.config.FIREBREAK_DATA_DIR})`}`,
     );
-    const signal = await untilSignal();
+    const signal = await shutdown.signal;
     draining = true;
-    const grace = ctx.config.FIREBREAK_SHUTDOWN_GRACE_MS;
-    const stopped = exitIfStuck(grace, ctx.io);
     ctx.io.err(
       `${signal}: /readyz answers 503; running steps get ${grace} ms to finish, then leases are released`,
     );
@@ -71,7 +71,7 @@ export const workerCommand = {
     await fb.close({ graceMs: grace });
     await metrics?.close();
     await observability.close();
-    stopped();
+    shutdown.stopped();
     unguard();
     return 0;
   },

@@ -124,6 +124,18 @@ describe.skipIf(!onPostgres)('starting while the database is down', () => {
     expect(giving.output()).toMatch(/the database could not be reached within 2 s/);
   });
 
+  test('a SIGTERM while the worker waits for its database is kept: it starts, then stops with 0', async () => {
+    await pg.stop('fast');
+    const p = startCli(['worker'], { DATABASE_URL: pg.url, RUNBOOKS_DIR: RUNBOOKS });
+    await p.waitFor(/migrating the database failed; retrying/);
+    p.kill('SIGTERM');
+    await pg.start();
+    const ended = await p.exited;
+    // Node's default for SIGTERM would end it by the signal (code null) in the middle of its start.
+    expect(ended).toMatchObject({ code: 0, signal: null });
+    expect(p.output()).toMatch(/SIGTERM: \/readyz answers 503/);
+  });
+
   test('a worker whose LISTEN connection cannot be set up exits 1 instead of idling', async () => {
     await pg.start();
     const nowhere = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
