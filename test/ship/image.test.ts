@@ -146,6 +146,6 @@ describe('the firebreak image', () => {
     podman(['stop', '--time', String(GRACE_S), NAME], { timeoutMs: (GRACE_S + 30) * 1000 });
     const state = JSON.parse(podman(['inspect', NAME]).stdout)[0].State as { ExitCode: number };
     expect(state.ExitCode, logs()).toBe(0);
-    expect(logs()).toContain('SIGTERM: no new requests or runs');
+    expect(logs()).toContain('SIGTERM: /readyz answers 503; no new runs here');
   }, 300_000);
 });
