@@ -72,6 +72,13 @@ export interface Firebreak {
 }
 
 export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Firebreak> {
+  // Runbooks compile (esbuild, on the module-hooks thread) while the database connects and migrations are
+  // checked: a start takes the longer of the two, not their sum. A refused start (the PGlite lock, an
+  // unreachable database) still fails at once: nothing waits for the runbooks then.
+  const loading: Promise<LoadReport> = opts.runbooksDir
+    ? loadRunbooks(opts.runbooksDir)
+    : Promise.resolve({ loaded: [], failed: [] });
+  loading.catch(() => {});
   const driver = await connect({
     databaseUrl: opts.databaseUrl,
     dataDir: opts.dataDir,
@@ -84,9 +91,13 @@ export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Fire
   });
   const redact = opts.redactor ?? redactor(opts.secrets ?? []);
   const store = new SqlStore(driver, { redactor: redact });
-  const loadReport: LoadReport = opts.runbooksDir
-    ? await loadRunbooks(opts.runbooksDir)
-    : { loaded: [], failed: [] };
+  let loadReport: LoadReport;
+  try {
+    loadReport = await loading;
+  } catch (err) {
+    await driver.close();
+    throw err;
+  }
   const registry = new RunbookRegistry([...loadReport.loaded, ...(opts.runbooks ?? [])]);
   const env = opts.env ?? {};
   declareSecrets(registry, env, redact, opts.logger);
