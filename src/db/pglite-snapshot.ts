@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import { LOCK_FILE } from './data-dir-lock.ts';
 import { pgliteInitDbParams } from './pglite-settings.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -76,7 +77,9 @@ export function migratedSnapshot(folder = snapshotFolder): Blob | null {
  */
 export function writeMigratedSnapshot(dataDir: string, folder = snapshotFolder): boolean {
   const marker = join(dataDir, '.firebreak-snapshot-incomplete');
-  if (readdirSync(dataDir).length > 0 && !existsSync(marker)) return false;
+  // The data-dir lock (taken first, held by this process) is the one file a new directory already holds.
+  const held = readdirSync(dataDir).filter((f) => f !== LOCK_FILE);
+  if (held.length > 0 && !existsSync(marker)) return false;
   const tar = migratedTar(folder);
   if (!tar) return false;
   writeFileSync(marker, '');

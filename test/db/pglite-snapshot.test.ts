@@ -29,6 +29,18 @@ async function appliedMigrations(dataDir: string): Promise<number> {
   }
 }
 
+async function systemIdentifier(dataDir: string): Promise<string> {
+  const driver = await connect({ dataDir, migrate: false });
+  try {
+    const [row] = await driver.query<{ id: string }>(
+      'select system_identifier::text as id from pg_control_system()',
+    );
+    return row!.id;
+  } finally {
+    await driver.close();
+  }
+}
+
 // PGlite only: the PostgreSQL pass of CI would run the same PGlite code again.
 describe.skipIf(onPostgres)('the migrated PGlite snapshot', () => {
   test('the build made one for the migrations in drizzle/', () => {
@@ -62,6 +74,13 @@ describe.skipIf(onPostgres)('the migrated PGlite snapshot', () => {
     const driver = await connect({ dataDir: dir });
     await driver.close();
     expect(await appliedMigrations(dir)).toBe(journal.entries.length);
+    // initdb gives every cluster a new system identifier; a database made from the snapshot has the
+    // snapshot's. connect() holds the directory's lock file before it writes: the snapshot must still be
+    // taken (it was not, and every first start ran initdb and every migration: seconds).
+    const made = join(root, 'made-from-snapshot');
+    mkdirSync(made);
+    expect(writeMigratedSnapshot(made)).toBe(true);
+    expect(await systemIdentifier(dir)).toBe(await systemIdentifier(made));
     const memory = await connect({ dataDir: 'memory://' });
     try {
       const [row] = await memory.query<{ n: number }>(
