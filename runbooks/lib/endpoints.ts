@@ -11,11 +11,10 @@
 //    rotates it (about hourly for projected tokens), and an old token is refused.
 // 3. Otherwise `kubectl proxy` on 127.0.0.1:8001.
 // Every token has a `<NAME>_FILE` form, read at every request like the service account's.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NonRetryableError, z } from 'firebreak';
-import { Agent, type Dispatcher } from 'undici';
 
 const withoutSlash = z.url().transform((v) => v.replace(/\/+$/, ''));
 const url = (fallback: string) => withoutSlash.default(fallback);
@@ -53,8 +52,11 @@ export interface Endpoint {
   token: string | undefined;
   /** …or the file that holds it, read at each request so that a rotated token is picked up. */
   tokenFile?: string;
-  /** Trusts the CA that signed the endpoint's certificate (a cluster's own CA), for HTTPS. */
-  dispatcher?: Dispatcher;
+  /**
+   * The CA bundle that signed the endpoint's certificate (a cluster's own CA), trusted for HTTPS; the
+   * undici Agent that trusts it is made at the first request (http.ts), so loading runbooks stays cheap.
+   */
+  caFile?: string;
   /** How the endpoint was chosen, for logs and evidence. */
   source?: string;
 }
@@ -96,7 +98,7 @@ function withToken(url: string, e: Env, name: TokenVariable, fallbackFile?: stri
 }
 
 function kubernetesEndpoint(e: Env): Endpoint {
-  const trust = (caFile: string) => ({ dispatcher: new Agent({ connect: { ca: readFileSync(caFile) } }) });
+  const trust = (caFile: string) => ({ caFile });
   if (e.KUBERNETES_API_URL) {
     return {
       ...withToken(e.KUBERNETES_API_URL, e, 'KUBERNETES_TOKEN'),

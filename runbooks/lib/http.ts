@@ -1,5 +1,6 @@
 // One way for the API clients to call out through a step's `ctx.http`: JSON in and out, and HTTP
 // failures turned into errors whose retryability the engine reads (4xx: a retry will not help).
+import { readFile } from 'node:fs/promises';
 import { FirebreakError, NonRetryableError } from 'firebreak';
 import { bearerToken, type Endpoint } from './endpoints.ts';
 
@@ -50,6 +51,26 @@ export async function requestText(http: Http, url: string, opts: RequestOptions 
   return res === null ? '' : res.text();
 }
 
+const agents = new Map<string, Promise<unknown>>();
+
+/**
+ * An undici Agent that trusts the CA bundle in `caFile`, one per file for the process. undici is loaded
+ * here, at the first request that needs it, not when the runbooks load (it costs a server start ~0.1 s
+ * and ~20 MB for runbooks that may never call a cluster).
+ */
+function trusting(caFile: string): Promise<unknown> {
+  let agent = agents.get(caFile);
+  if (!agent) {
+    agent = (async () => {
+      const [{ Agent }, ca] = await Promise.all([import('undici'), readFile(caFile)]);
+      return new Agent({ connect: { ca } });
+    })();
+    agent.catch(() => agents.delete(caFile));
+    agents.set(caFile, agent);
+  }
+  return agent;
+}
+
 async function send(http: Http, url: string, opts: RequestOptions): Promise<Response | null> {
   const method = opts.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
@@ -58,7 +79,7 @@ async function send(http: Http, url: string, opts: RequestOptions): Promise<Resp
   // `dispatcher` is Node's fetch option for an undici Agent (here: one that trusts a private CA); the
   // undici package's Agent and Node's bundled fetch types differ only in their TypeScript declarations.
   const init: Omit<RequestInit, 'dispatcher'> & { dispatcher?: unknown } = { method, headers };
-  if (opts.endpoint?.dispatcher) init.dispatcher = opts.endpoint.dispatcher;
+  if (opts.endpoint?.caFile) init.dispatcher = await trusting(opts.endpoint.caFile);
   if (opts.body !== undefined) {
     headers['content-type'] = opts.contentType ?? 'application/json';
     init.body = JSON.stringify(opts.body);

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Queryable } from './driver.ts';
-import { migrationsFolder } from './pglite-snapshot.ts';
+import { migrationsFolder } from './migrations-folder.ts';
 
 let newest: number | undefined;
 

@@ -10,9 +10,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { LOCK_FILE } from './data-dir-lock.ts';
+import { migrationsFolder } from './migrations-folder.ts';
 import { pgliteInitDbParams } from './pglite-settings.ts';
 
-export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+export { migrationsFolder };
 
 /** Where the build puts it: dist/pglite/ (found the same way from src/db and dist/db). */
 export const snapshotFolder = fileURLToPath(new URL('../../dist/pglite', import.meta.url));

@@ -173,7 +173,7 @@ describe('inside a pod, the runbooks act as its service account', () => {
   });
 
   test('without the cluster CA the API server is not trusted', async () => {
-    const { dispatcher: _, ...untrusted } = endpoint;
+    const { caFile: _, ...untrusted } = endpoint;
     const error = await kubernetes(fetch, untrusted)
       .listPods('prod', { app: 'checkout' })
       .catch((e: Error) => e);
