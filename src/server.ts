@@ -14,6 +14,7 @@ import type { Clock } from './core/clock.ts';
 import { parseDuration } from './core/duration.ts';
 import { ValidationError } from './core/errors.ts';
 import type { Logger } from './core/logger.ts';
+import { retryTransient } from './db/transient.ts';
 import type { AnyRunbook } from './dsl/runbook.ts';
 import type { Notifier } from './engine/notifier.ts';
 import { createFirebreak, type Firebreak } from './firebreak.ts';
@@ -141,7 +142,12 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     gamedays.events.on('scored', (f) => slack.notifier.incidentChanged(f.incidentId, 'resolved'));
     gamedays.events.on('approved', (a) => slack.notifier.decided(a.approval, a.approval.decisions.at(-1)));
   }
-  await gamedays.start();
+  // The start's own reads retry a database that blips (a restart, a failover) like connecting does,
+  // for as long as a start may wait for its database; only then does the start fail.
+  const startDeadline = Date.now() + (options.startupTimeoutMs ?? 60_000);
+  const whileStarting = <T>(what: string, fn: () => Promise<T>) =>
+    retryTransient(fn, { what, logger, giveUp: () => Date.now() > startDeadline, maxDelayMs: 2_000 });
+  await whileStarting('loading game days', () => gamedays.start());
   const pruner = startPruner(config, fb, logger);
   if (pruner) observability.watchPruner(pruner);
   // Ends the web UI's live streams at close: an open stream would keep server.close() waiting.
@@ -189,7 +195,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   for (const rb of fb.registry.list())
     print(`  runbook ${rb.id} (${rb.version}) from ${rb.source ?? 'code'}`);
   for (const f of fb.loadReport.failed) print(`  runbook file NOT loaded: ${f.path}: ${f.reason}`);
-  for (const g of await gamedays.list()) {
+  for (const g of await whileStarting('listing game days', () => gamedays.list())) {
     if (g.loaded)
       print(`  game day ${g.id} (${g.mode}, "${g.cron}" ${g.timezone}) next ${g.nextDueAt?.toISOString()}`);
   }
