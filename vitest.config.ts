@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^firebreak\/testing$/, replacement: src('testing/index.ts') },
+      { find: /^firebreak\/integrations$/, replacement: src('integrations/index.ts') },
       { find: /^firebreak$/, replacement: src('index.ts') },
     ],
   },

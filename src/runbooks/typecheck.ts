@@ -101,6 +101,7 @@ function generatedConfig(files: string[], project: string | null): Record<string
       paths: {
         firebreak: [join(PACKAGE_ROOT, 'src', 'index.ts')],
         'firebreak/testing': [join(PACKAGE_ROOT, 'src', 'testing', 'index.ts')],
+        'firebreak/integrations': [join(PACKAGE_ROOT, 'src', 'integrations', 'index.ts')],
       },
     },
     files,
