@@ -16,14 +16,17 @@ export const serveCommand = {
     const grace = config.FIREBREAK_SHUTDOWN_GRACE_MS;
     const shutdown = onShutdown(grace, io);
     // Loaded here: a command that only talks to a server does not load the server.
-    const [{ startServer }, { processLogger }, { surviveDroppedConnections }] = await Promise.all([
-      import('../server.ts'),
-      import('./open.ts'),
-      import('./process-guards.ts'),
-    ]);
+    const [{ startServer }, { processLogger }, { surviveDroppedConnections }, { settleHeapAfterStart }] =
+      await Promise.all([
+        import('../server.ts'),
+        import('./open.ts'),
+        import('./process-guards.ts'),
+        import('./settle-heap.ts'),
+      ]);
     const logger = processLogger({ config, io });
     const unguard = surviveDroppedConnections(logger);
     const server = await startServer(config, { print: (l) => io.out(l), logger });
+    settleHeapAfterStart();
     const signal = await shutdown.signal;
     io.err(
       `${signal}: /readyz answers 503; no new runs here; running steps get ${grace} ms to finish, then leases are released`,

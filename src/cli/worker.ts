@@ -21,6 +21,7 @@ export const workerCommand = {
       { startPruner },
       { openFirebreak, processLogger, reportLoadFailures },
       { surviveDroppedConnections },
+      { settleHeapAfterStart },
     ] = await Promise.all([
       import('../incidents/incident-store.ts'),
       import('../observability/metrics-server.ts'),
@@ -28,6 +29,7 @@ export const workerCommand = {
       import('../retention/pruner.ts'),
       import('./open.ts'),
       import('./process-guards.ts'),
+      import('./settle-heap.ts'),
     ]);
     const unguard = surviveDroppedConnections(processLogger(ctx));
     const fb = await openFirebreak(ctx, { work: true });
@@ -52,6 +54,7 @@ export const workerCommand = {
             ready: { driver: fb.store.driver, engine: fb.engine, draining: () => draining },
           });
     reportLoadFailures(fb, ctx);
+    settleHeapAfterStart();
     if (metrics) ctx.io.err(`metrics on ${metrics.url}, probes on /healthz and /readyz`);
     if (fb.store.driver.wakeups === 'polling') {
       ctx.io.err(

@@ -38,7 +38,25 @@ export type ParseScheduleResult = { ok: true; schedule: Schedule } | { ok: false
 // Validation asks for one fire from here, so an expression that can never match is refused up front.
 const VALIDATION_START = new Date('2000-01-01T00:00:00Z');
 
+/**
+ * Parsing asks cron-parser for a fire, which is not cheap, and the scheduler asks about every declared
+ * schedule at every tick: the answers, pure in (expr, timezone), are kept. A registry holds a handful of
+ * game days; the bound only guards against a caller that parses user input in a loop.
+ */
+const parsedSchedules = new Map<string, ParseScheduleResult>();
+const PARSED_SCHEDULES_LIMIT = 1_000;
+
 export function parseSchedule(expr: string, timezone: string): ParseScheduleResult {
+  const key = `${expr}\n${timezone}`;
+  const known = parsedSchedules.get(key);
+  if (known) return known;
+  const result = parseUncached(expr, timezone);
+  if (parsedSchedules.size >= PARSED_SCHEDULES_LIMIT) parsedSchedules.clear();
+  parsedSchedules.set(key, result);
+  return result;
+}
+
+function parseUncached(expr: string, timezone: string): ParseScheduleResult {
   const fields = expr
     .trim()
     .split(/\s+/)
