@@ -42,15 +42,20 @@ export function circuitBreakerProblems(value: unknown): string[] {
   if (value === undefined) return [];
   const result = circuitBreakerSchema.safeParse(value);
   if (result.success) return [];
-  return result.error.issues.map((i) => `circuitBreaker${i.path.map((p) => `.${String(p)}`).join('')}: ${i.message}`);
+  return result.error.issues.map(
+    (i) => `circuitBreaker${i.path.map((p) => `.${String(p)}`).join('')}: ${i.message}`,
+  );
 }
 
 /** The settings a runbook's steps call out under; null when the runbook turned circuit breaking off. */
-export function resolveCircuitBreaker(value: CircuitBreakerOptions | false | undefined): ResolvedCircuitBreaker | null {
+export function resolveCircuitBreaker(
+  value: CircuitBreakerOptions | false | undefined,
+): ResolvedCircuitBreaker | null {
   if (value === false) return null;
   return {
     failures: value?.failures ?? defaultCircuitBreaker.failures,
-    coolDownMs: value?.coolDown === undefined ? defaultCircuitBreaker.coolDownMs : parseDuration(value.coolDown),
+    coolDownMs:
+      value?.coolDown === undefined ? defaultCircuitBreaker.coolDownMs : parseDuration(value.coolDown),
     maxWaitMs: value?.maxWait === undefined ? defaultCircuitBreaker.maxWaitMs : parseDuration(value.maxWait),
   };
 }

@@ -135,9 +135,9 @@ export async function attempt<T>(
 
 /**
  * A call refused before it was made (an open circuit) is not a try of the retry policy: the step waits
- * until the circuit may let it through, for at most the runbook's `circuitBreaker.maxWait` in all
- * (`state.circuitWaitSince`), then fails with the circuit's error. Null for any other outcome, which
- * also ends a wait.
+ * until the circuit may let it through. Bounded: once the runbook's `circuitBreaker.maxWait` has passed
+ * since an open circuit first refused this phase (`state.circuitWaitSince`), the refusal fails the step
+ * with the circuit's error. Null for any other outcome, which the retry policy decides.
  */
 function deferredRetry(
   ex: RunExecutor,
@@ -147,19 +147,13 @@ function deferredRetry(
   err: unknown,
 ): { retry: true; delayMs: number; host: string } | { retry: false } | null {
   const later = deferral(err);
-  if (!later) {
-    delete st.state.circuitWaitSince;
-    return null;
-  }
+  if (!later) return null;
   tries[phase] = (tries[phase] ?? 1) - 1;
   const now = ex.deps.clock.now().getTime();
-  const since = typeof st.state.circuitWaitSince === 'number' ? st.state.circuitWaitSince : now;
-  const maxWaitMs = ex.circuitBreaker?.maxWaitMs ?? 0;
-  if (now - since >= maxWaitMs) {
-    delete st.state.circuitWaitSince;
-    return { retry: false };
-  }
+  const since = (st.state.circuitWaitSince ?? {}) as Record<string, number>;
   st.state.circuitWaitSince = since;
+  since[phase] ??= now;
+  if (now - since[phase] >= (ex.circuitBreaker?.maxWaitMs ?? 0)) return { retry: false };
   const host = typeof later.details?.host === 'string' ? later.details.host : '';
   return { retry: true, delayMs: later.nextRetryDelayMs ?? 0, host };
 }

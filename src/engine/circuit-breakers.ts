@@ -87,9 +87,8 @@ export class CircuitBreakers {
   /** Resolves when a request to `host` ends (or rejects when `signal` aborts). */
   private nextOutcome(host: string, signal: AbortSignal | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      let set = this.waiting.get(host);
-      if (!set) this.waiting.set(host, (set = new Set()));
-      const waiters = set;
+      const waiters = this.waiting.get(host) ?? new Set<() => void>();
+      this.waiting.set(host, waiters);
       const onAbort = () => {
         waiters.delete(wake);
         reject(signal?.reason);

@@ -26,9 +26,9 @@ import { type ResolvedCircuitBreaker, resolveCircuitBreaker } from '../dsl/circu
 import type { Outputs, RunInfo, StepDef } from '../dsl/types.ts';
 import type { RunRecord, StepRecord } from '../store/records.ts';
 import type { EventWrite, Lease, RunWrite, StepWrite, Store, Transition } from '../store/store.ts';
+import type { CircuitBreakers } from './circuit-breakers.ts';
 import type { EngineEvents, StepRef } from './events.ts';
 import type { Notifier } from './notifier.ts';
-import type { CircuitBreakers } from './circuit-breakers.ts';
 import type { LoadedRunbook } from './registry.ts';
 import type { FetchLike, InvocationScope, SecretReader } from './step-context.ts';
 
@@ -245,7 +245,8 @@ export class RunExecutor {
 
   /** The runbook's circuit breaker settings; null when it turned circuit breaking off. */
   get circuitBreaker(): ResolvedCircuitBreaker | null {
-    if (this.circuit === undefined) this.circuit = resolveCircuitBreaker(this.rb.runbook.options.circuitBreaker);
+    if (this.circuit === undefined)
+      this.circuit = resolveCircuitBreaker(this.rb.runbook.options.circuitBreaker);
     return this.circuit;
   }
 

@@ -33,11 +33,9 @@ const open = (halfOpensAt: number, failures = 3): CircuitState => ({
 
 describe('circuit breaker state machine', () => {
   test('closed: failures are counted, a success resets the count and trusts the host', () => {
-    let c = closedCircuit;
-    let a: Admission;
-    [c, a] = ask(c, 0);
+    const [first, a] = ask(closedCircuit, 0);
     expect(a).toEqual({ admit: true, trial: false });
-    c = recordFailure(c, 0, settings);
+    let c = recordFailure(first, 0, settings);
     [c] = ask(c, 0);
     c = recordFailure(c, 0, settings);
     expect(c).toEqual({ state: 'closed', failures: 2, inFlight: 0, trusted: false });
