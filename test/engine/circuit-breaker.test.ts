@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
+import { hostOf } from '../../src/engine/circuit-breakers.ts';
 import { FirebreakError, runbook, z } from '../../src/index.ts';
 import { meterEngine } from '../../src/observability/engine-metrics.ts';
 import { FirebreakMetrics } from '../../src/observability/metrics.ts';
@@ -65,6 +66,14 @@ const probing = (url: string) =>
   });
 
 describe('circuit breaking of ctx.http', () => {
+  test('one breaker per scheme, host and port; credentials and queries never reach its name', () => {
+    expect(hostOf('https://user:s3cret-pass@api.example:8443/v1/x?token=abc123456')).toBe(
+      'https://api.example:8443',
+    );
+    expect(hostOf('https://api.example:443/a')).toBe(hostOf('https://api.example/b'));
+    expect(hostOf('http://api.example/a')).not.toBe(hostOf('https://api.example/a'));
+  });
+
   test('20 runs at once against a failing host send it 3 requests, wait, and succeed once it recovers', async () => {
     const upstream = await flakyServer();
     servers.push(upstream);
