@@ -93,7 +93,7 @@ describe('circuit breaking of ctx.http', () => {
       void gauge().then((g) => gaugeAtTransition.push(g));
     });
     // The host comes back as soon as its circuit opens: the runs must still wait out the cool-down.
-    const opened = fb.engine.events.waitFor('circuit.changed', (e) => e.state === 'open', 20_000);
+    const opened = fb.engine.events.waitFor('circuit.changed', (e) => e.state === 'open', 45_000);
     void opened.then(() => {
       upstream.failing = false;
     });
@@ -107,14 +107,14 @@ describe('circuit breaking of ctx.http', () => {
     // At most `failures` real requests reached the failing host, however many runs wanted to call it.
     expect(upstream.requests.failed).toBe(3);
 
-    const runs = await Promise.all(started.map((s) => fb.result(s.runId, { timeoutMs: 30_000 })));
+    const runs = await Promise.all(started.map((s) => fb.result(s.runId, { timeoutMs: 90_000 })));
     expect(runs.map((r) => r.status)).toEqual(Array(20).fill('succeeded'));
     // Each run got its answer with one request; the 3 that failed before the circuit opened are all.
     expect(upstream.requests).toEqual({ failed: 3, ok: 20 });
     // Nobody called the host again before the cool-down was over.
     expect(upstream.firstOkAt).toBeGreaterThanOrEqual(open.halfOpensAt!.getTime());
     expect(transitions).toEqual(['open', 'half_open', 'closed']);
-    await expect.poll(() => gaugeAtTransition.length).toBe(3);
+    await expect.poll(() => gaugeAtTransition.length, { timeout: 5_000 }).toBe(3);
     expect(gaugeAtTransition).toEqual([1, 2, 0]);
     expect(await gauge()).toBe(0);
     const rejections = sampleValue(
@@ -148,7 +148,7 @@ describe('circuit breaking of ctx.http', () => {
       },
     );
     expect(retries).toBe(3);
-  }, 60_000);
+  }, 150_000);
 
   test('circuitBreaker: false sends every request: 2 runs × 3 attempts reach the failing host', async () => {
     const upstream = await flakyServer();
