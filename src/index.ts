@@ -1,8 +1,9 @@
 // The public entry for runbook authors. Internals are not re-exported.
 export { z } from 'zod';
 export type { Duration } from './core/duration.ts';
-export { FirebreakError, NonRetryableError } from './core/errors.ts';
+export { CircuitOpenError, FirebreakError, NonRetryableError } from './core/errors.ts';
 export type { RetryPolicy } from './core/retry.ts';
+export type { CircuitBreakerOptions } from './dsl/circuit-breaker.ts';
 export { isRunbook, Runbook, runbook } from './dsl/runbook.ts';
 export type {
   ApprovalOutcome,

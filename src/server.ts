@@ -9,7 +9,7 @@ import { exposureProblem, exposureWarning } from './api/exposure.ts';
 import { LOOPBACK_NOTE } from './api/operations.ts';
 import { webhookAuth } from './api/webhooks.ts';
 import { Approvals } from './approvals/service.ts';
-import { type Config, firebreakOptionsOf, identitiesOf } from './config/config.ts';
+import { type Config, firebreakOptionsOf, groupByOf, identitiesOf } from './config/config.ts';
 import type { Clock } from './core/clock.ts';
 import { parseDuration } from './core/duration.ts';
 import { ValidationError } from './core/errors.ts';
@@ -121,6 +121,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     clock: fb.engine.clock,
     flapMs: parseDuration(config.FLAP_WINDOW),
     redactor: redact,
+    groupBy: groupByOf(config),
   });
   const approvals = new Approvals(fb.store, fb.engine.clock, identitiesOf(config));
   observability.watchApprovals(approvals);

@@ -94,16 +94,19 @@ export function mountWebhooks(
       return c.json({ deadLetterId: result.deadLetterId, reason: result.reason }, 202);
     }
     setWebhookOutcome(c, result.outcome === 'duplicate' ? 'duplicate' : 'accepted');
-    if (result.outcome === 'resolved') {
+    for (const group of result.groups ?? [result]) {
+      if (group.outcome !== 'resolved') continue;
       // The draft is written when the incident resolves; the webhook answer does not wait for it.
-      deps.postmortems.regenerate(result.incidentId).catch((err) =>
+      deps.postmortems.regenerate(group.incidentId).catch((err) =>
         deps.logger.warn('postmortem draft failed', {
-          incidentId: result.incidentId,
+          incidentId: group.incidentId,
           error: (err as Error).message,
         }),
       );
     }
-    return c.json({ incidentId: result.incidentId, outcome: result.outcome, runIds: result.runIds }, 202);
+    const { incidentId, outcome, runIds, groups } = result;
+    // `incidents`: a delivery that grouping keys (GROUP_BY_<SOURCE>) split into several incidents.
+    return c.json({ incidentId, outcome, runIds, ...(groups ? { incidents: groups } : {}) }, 202);
   });
 }
 

@@ -5,7 +5,7 @@
 // picks up the production workers' due runs.
 import { createApp } from '../api/app.ts';
 import { Approvals } from '../approvals/service.ts';
-import { firebreakOptionsOf, identitiesOf } from '../config/config.ts';
+import { firebreakOptionsOf, groupByOf, identitiesOf } from '../config/config.ts';
 import { parseDuration } from '../core/duration.ts';
 import { createFirebreak } from '../firebreak.ts';
 import { IncidentStore } from '../incidents/incident-store.ts';
@@ -46,6 +46,7 @@ export async function openLocal(ctx: CommandContext, opts: { execute: boolean })
       clock: fb.engine.clock,
       flapMs: parseDuration(config.FLAP_WINDOW),
       redactor: redact,
+      groupBy: groupByOf(config),
     });
     const approvals = new Approvals(fb.store, fb.engine.clock, identitiesOf(config));
     const postmortems = new Postmortems({

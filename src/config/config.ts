@@ -3,9 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Identities, type IdentityEntry, parseIdentities } from '../approvals/identities.ts';
+import type { AlertSource } from '../core/alert.ts';
 import { parseDuration } from '../core/duration.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { FirebreakOptions } from '../firebreak.ts';
+import type { GroupBy } from '../ingest/group-by.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -27,6 +29,17 @@ const commaList = z.string().transform((v) =>
     .map((s) => s.trim())
     .filter(Boolean),
 );
+
+/** `alertname, service` → ['alertname', 'service']: label names for grouping keys, at least one. */
+const labelNames = z
+  .string()
+  .pipe(
+    commaList.pipe(
+      z
+        .array(z.string().regex(/^[^\s,="{}]+$/, 'a label name has no spaces, commas, =, " or braces'))
+        .min(1, 'name at least one label'),
+    ),
+  );
 
 /**
  * Marks a variable as a credential. Every credential may also come from a file: `<NAME>_FILE` holds a
@@ -114,6 +127,14 @@ export const configSchema = z.object({
     .optional(),
   DATADOG_TOKEN: secret.optional(),
   GENERIC_TOKEN: secret.optional(),
+  /** Grouping keys: the labels that make one incident, for every source (default: the sender's group). */
+  GROUP_BY: labelNames.optional(),
+  /** …or for one source, over GROUP_BY (see groupByOf). */
+  GROUP_BY_ALERTMANAGER: labelNames.optional(),
+  GROUP_BY_GRAFANA: labelNames.optional(),
+  GROUP_BY_PAGERDUTY: labelNames.optional(),
+  GROUP_BY_DATADOG: labelNames.optional(),
+  GROUP_BY_GENERIC: labelNames.optional(),
   /** `group=member|member;…`: who belongs to the approver groups that policies name. */
   APPROVER_GROUPS: z
     .string()
@@ -332,6 +353,23 @@ export function firebreakOptionsOf(config: Config) {
       pollIntervalMs: config.FIREBREAK_POLL_MS,
     },
   } satisfies FirebreakOptions;
+}
+
+/** Grouping keys per source: GROUP_BY_<SOURCE> where set, else GROUP_BY, else the sender's group key. */
+export function groupByOf(config: Config): GroupBy {
+  const perSource: Record<AlertSource, string[] | undefined> = {
+    alertmanager: config.GROUP_BY_ALERTMANAGER,
+    grafana: config.GROUP_BY_GRAFANA,
+    pagerduty: config.GROUP_BY_PAGERDUTY,
+    datadog: config.GROUP_BY_DATADOG,
+    generic: config.GROUP_BY_GENERIC,
+  };
+  const out: GroupBy = {};
+  for (const [source, names] of Object.entries(perSource) as [AlertSource, string[] | undefined][]) {
+    const chosen = names ?? config.GROUP_BY;
+    if (chosen) out[source] = chosen;
+  }
+  return out;
 }
 
 /** The audit trail is part of history: keeping it for less than the rest would be a mistake. */

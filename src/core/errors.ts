@@ -7,6 +7,11 @@ export interface FirebreakErrorOptions {
   nonRetryable?: boolean;
   /** Overrides the retry policy's computed delay for the next attempt. */
   nextRetryDelayMs?: number;
+  /**
+   * False when the call was refused before it was made (an open circuit): the step tries again after
+   * `nextRetryDelayMs` without using up one of its retry policy's attempts. Default true.
+   */
+  consumesAttempt?: boolean;
   details?: Record<string, unknown>;
 }
 
@@ -14,6 +19,7 @@ export class FirebreakError extends Error {
   readonly code: string;
   readonly nonRetryable: boolean;
   readonly nextRetryDelayMs: number | undefined;
+  readonly consumesAttempt: boolean;
   readonly details: Record<string, unknown> | undefined;
 
   constructor(code: string, message: string, opts: FirebreakErrorOptions = {}) {
@@ -22,6 +28,7 @@ export class FirebreakError extends Error {
     this.code = code;
     this.nonRetryable = opts.nonRetryable ?? false;
     this.nextRetryDelayMs = opts.nextRetryDelayMs;
+    this.consumesAttempt = opts.consumesAttempt ?? true;
     this.details = opts.details;
   }
 }
@@ -31,6 +38,43 @@ export class NonRetryableError extends FirebreakError {
   constructor(message: string, opts: Omit<FirebreakErrorOptions, 'nonRetryable'> = {}) {
     super('non_retryable', message, { ...opts, nonRetryable: true });
   }
+}
+
+/**
+ * `ctx.http` refused a request without sending it: the circuit of its host is open (or a trial request
+ * is under way). Retryable, but not now: the step tries again at `retryAt` without using an attempt.
+ */
+export class CircuitOpenError extends FirebreakError {
+  constructor(host: string, failures: number, retryAt: Date, halfOpensAt: Date | null, now: Date) {
+    const why =
+      halfOpensAt === null
+        ? `a trial request to ${host} is under way after ${failures} consecutive failures`
+        : `circuit open for ${host} after ${failures} consecutive failures (connection errors or 5xx); it half-opens at ${halfOpensAt.toISOString()}`;
+    super('circuit_open', `${why}; request not sent`, {
+      nextRetryDelayMs: Math.max(0, retryAt.getTime() - now.getTime()),
+      consumesAttempt: false,
+      details: {
+        host,
+        failures,
+        retryAt: retryAt.toISOString(),
+        ...(halfOpensAt ? { halfOpensAt: halfOpensAt.toISOString() } : {}),
+      },
+    });
+  }
+}
+
+/**
+ * The error in `err`'s cause chain that asks to be tried again later without using an attempt (an
+ * open circuit), unless an error on the way says trying again cannot help.
+ */
+export function deferral(err: unknown): FirebreakError | null {
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && e instanceof Error; depth++) {
+    if (e instanceof FirebreakError && e.nonRetryable) return null;
+    if (e instanceof FirebreakError && !e.consumesAttempt) return e;
+    e = e.cause;
+  }
+  return null;
 }
 
 export class StepTimeoutError extends FirebreakError {

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Duration } from '../core/duration.ts';
 import type { RetryPolicy } from '../core/retry.ts';
 import type { EvidenceKind } from '../store/records.ts';
+import type { CircuitBreakerOptions } from './circuit-breaker.ts';
 
 export type StepKind = 'diagnostic' | 'mitigation' | 'approval' | 'sleep' | 'notify' | 'forEach';
 
@@ -202,6 +203,11 @@ export interface RunbookOptions<Schema extends z.ZodType> {
   secrets?: readonly string[];
   /** Slack: post this runbook's runs (progress, approvals) to this channel id, in a thread of their own. */
   slack?: { channel?: string };
+  /**
+   * Circuit breaking of `ctx.http` per target host, shared by every run in the process (on by default:
+   * 5 consecutive failures, 30 s cool-down, a step waits at most 10 m); `false` turns it off here.
+   */
+  circuitBreaker?: CircuitBreakerOptions | false;
   postmortem?: (ctx: {
     input: z.output<Schema>;
     steps: Outputs;

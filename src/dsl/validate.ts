@@ -3,6 +3,7 @@ import { durationError } from '../core/duration.ts';
 import { graphProblems } from '../core/graph.ts';
 import { gameDayProblems } from '../scheduler/game-day-problems.ts';
 import { triggerProblems } from '../triggers/match.ts';
+import { circuitBreakerProblems } from './circuit-breaker.ts';
 import type { AnyRunbook } from './runbook.ts';
 
 export function runbookProblems(rb: AnyRunbook): string[] {
@@ -39,6 +40,7 @@ export function runbookProblems(rb: AnyRunbook): string[] {
     const error = durationError(o.cooldown);
     if (error) problems.push(`cooldown: ${error}`);
   }
+  problems.push(...circuitBreakerProblems(o.circuitBreaker));
   const limit = o.concurrency?.limit;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
     problems.push('concurrency.limit must be ≥ 1');

@@ -2,7 +2,7 @@
 // committed before the next begins, so a crash never resets the attempt count; short backoffs wait in
 // memory, long ones park the run on a durable timer.
 import { parseDuration } from '../core/duration.ts';
-import { FirebreakError, type SerializedError, serializeError } from '../core/errors.ts';
+import { deferral, FirebreakError, type SerializedError, serializeError } from '../core/errors.ts';
 import { describeSerialized } from '../core/failure.ts';
 import { decideRetry, type RetryPolicy, retryPolicy } from '../core/retry.ts';
 import type { StepDef } from '../dsl/types.ts';
@@ -79,11 +79,12 @@ export async function attempt<T>(
     if (ex.abort.signal.aborted) throw new Interrupted('run interrupted');
 
     const error = serializeError(result.error);
+    const deferred = deferredRetry(ex, st, tries, opts.phase, result.error);
     const retryable = {
       nonRetryable: error.nonRetryable,
       nextRetryDelayMs: result.error instanceof FirebreakError ? result.error.nextRetryDelayMs : undefined,
     };
-    const decision = decideRetry(opts.policy, tries[opts.phase]!, retryable);
+    const decision = deferred ?? decideRetry(opts.policy, tries[opts.phase]!, retryable);
     if (!decision.retry) return { ok: false, error, evidence: result.evidence, startedAt };
 
     const dueAt = new Date(ex.deps.clock.now().getTime() + decision.delayMs);
@@ -111,6 +112,7 @@ export async function attempt<T>(
           try: tries[opts.phase],
           delayMs: decision.delayMs,
           error,
+          ...(deferred?.retry ? { circuit: deferred.host } : {}),
         }),
       ],
     });
@@ -124,10 +126,36 @@ export async function attempt<T>(
       ...ex.stepRef(st),
       delayMs: decision.delayMs,
       error: describeSerialized(error),
+      ...(deferred?.retry ? { circuit: deferred.host } : {}),
     });
     const parked = await ex.waitOrPark(dueAt);
     if (parked) return { parked };
   }
+}
+
+/**
+ * A call refused before it was made (an open circuit) is not a try of the retry policy: the step waits
+ * until the circuit may let it through. Bounded: once the runbook's `circuitBreaker.maxWait` has passed
+ * since an open circuit first refused this phase (`state.circuitWaitSince`), the refusal fails the step
+ * with the circuit's error. Null for any other outcome, which the retry policy decides.
+ */
+function deferredRetry(
+  ex: RunExecutor,
+  st: StepState,
+  tries: Record<string, number>,
+  phase: string,
+  err: unknown,
+): { retry: true; delayMs: number; host: string } | { retry: false } | null {
+  const later = deferral(err);
+  if (!later) return null;
+  tries[phase] = (tries[phase] ?? 1) - 1;
+  const now = ex.deps.clock.now().getTime();
+  const since = (st.state.circuitWaitSince ?? {}) as Record<string, number>;
+  st.state.circuitWaitSince = since;
+  since[phase] ??= now;
+  if (now - since[phase] >= (ex.circuitBreaker?.maxWaitMs ?? 0)) return { retry: false };
+  const host = typeof later.details?.host === 'string' ? later.details.host : '';
+  return { retry: true, delayMs: later.nextRetryDelayMs ?? 0, host };
 }
 
 function withExtra(inv: Invocation, extra: Record<string, unknown> | undefined): Invocation {

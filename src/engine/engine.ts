@@ -9,6 +9,7 @@ import { isTerminalRun } from '../core/status.ts';
 import { uuidv7 } from '../core/uuid.ts';
 import type { RunRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
+import { CircuitBreakers } from './circuit-breakers.ts';
 import { EngineEvents } from './events.ts';
 import { type ExecutorConfig, RunExecutor } from './executor.ts';
 import { type Notifier, nullNotifier } from './notifier.ts';
@@ -72,6 +73,8 @@ export class Engine {
   private readonly notifier: Notifier;
   private readonly fetch: FetchLike | undefined;
   private readonly secret: SecretReader | undefined;
+  /** One circuit breaker per target host, shared by every run this process executes. */
+  readonly breakers: CircuitBreakers;
   private readonly active = new Map<string, { executor: RunExecutor; done: Promise<void> }>();
   private working = false;
   private timers: NodeJS.Timeout[] = [];
@@ -99,6 +102,7 @@ export class Engine {
     this.fetch = deps.fetch;
     this.secret = deps.secret;
     this.config = { ...defaultEngineConfig(), ...deps.config };
+    this.breakers = new CircuitBreakers(this.clock, this.events, this.logger);
   }
 
   get workerId(): string {
@@ -332,6 +336,7 @@ export class Engine {
         isPaused: () => this.isPaused(),
         fetch: this.fetch,
         secret: this.secret,
+        breakers: this.breakers,
       },
       steps,
     );

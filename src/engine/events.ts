@@ -26,10 +26,20 @@ export interface EngineEventMap {
   'step.started': StepRef;
   /** `durationMs`: from the step's first attempt to its end; null when it never started (skipped). */
   'step.finished': StepRef & { status: StepStatus; error?: string; durationMs: number | null };
-  'step.retrying': StepRef & { delayMs: number; error: string };
+  /** `circuit`: the host whose open circuit refused the request (a wait, not a failed try). */
+  'step.retrying': StepRef & { delayMs: number; error: string; circuit?: string };
   'approval.requested': { runId: string; step: string; approvalId: string };
   'mitigation.applied': { runId: string; step: string };
   'mitigation.reverted': { runId: string; step: string; status: 'reverted' | 'revert_failed' };
+  /** A host's circuit breaker changed state (`halfOpensAt` when it opened). */
+  'circuit.changed': {
+    host: string;
+    state: 'closed' | 'open' | 'half_open';
+    failures: number;
+    halfOpensAt: Date | null;
+  };
+  /** `ctx.http` refused a request without sending it: its host's circuit is open. */
+  'circuit.rejected': { host: string; runbookId: string };
 }
 
 export class EngineEvents extends TypedEvents<EngineEventMap> {

@@ -22,9 +22,11 @@ import {
 } from '../core/status.ts';
 import { uuidv7 } from '../core/uuid.ts';
 import { isTransientDbError, retryTransient } from '../db/transient.ts';
+import { type ResolvedCircuitBreaker, resolveCircuitBreaker } from '../dsl/circuit-breaker.ts';
 import type { Outputs, RunInfo, StepDef } from '../dsl/types.ts';
 import type { RunRecord, StepRecord } from '../store/records.ts';
 import type { EventWrite, Lease, RunWrite, StepWrite, Store, Transition } from '../store/store.ts';
+import type { CircuitBreakers } from './circuit-breakers.ts';
 import type { EngineEvents, StepRef } from './events.ts';
 import type { Notifier } from './notifier.ts';
 import type { LoadedRunbook } from './registry.ts';
@@ -53,6 +55,8 @@ export interface ExecutorDeps {
   fetch?: FetchLike | undefined;
   /** Behind every step's `ctx.secret`. */
   secret?: SecretReader | undefined;
+  /** The process's circuit breakers, which `ctx.http` goes through unless the runbook turned them off. */
+  breakers?: CircuitBreakers | undefined;
 }
 
 /** What became of one step in this pass. */
@@ -233,10 +237,29 @@ export class RunExecutor {
       clock: this.deps.clock,
       logger: this.deps.logger,
       runSignal: this.abort.signal,
-      fetch: this.deps.fetch,
+      fetch: this.http,
       secret: this.deps.secret,
       timeoutMs,
     };
+  }
+
+  /** The runbook's circuit breaker settings; null when it turned circuit breaking off. */
+  get circuitBreaker(): ResolvedCircuitBreaker | null {
+    if (this.circuit === undefined)
+      this.circuit = resolveCircuitBreaker(this.rb.runbook.options.circuitBreaker);
+    return this.circuit;
+  }
+
+  private circuit: ResolvedCircuitBreaker | null | undefined;
+  private guarded: FetchLike | undefined;
+
+  /** What `ctx.http` calls: the engine's fetch, behind the process's circuit breakers. */
+  private get http(): FetchLike | undefined {
+    const { breakers, fetch } = this.deps;
+    const settings = this.circuitBreaker;
+    if (!breakers || !settings) return fetch;
+    this.guarded ??= breakers.guard(fetch, settings, this.run.runbookId);
+    return this.guarded;
   }
 
   idempotencyKey(stepKey: string): string {

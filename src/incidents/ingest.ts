@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.ts';
 import { uuidv7 } from '../core/uuid.ts';
 import { coalescedNotify } from '../db/coalesced-notify.ts';
 import type { SqlDriver } from '../db/driver.ts';
+import { type GroupBy, regroup } from '../ingest/group-by.ts';
 import { sources } from '../ingest/sources/index.ts';
 import { WAKE_CHANNEL } from '../store/sql-store.ts';
 import { IngestBatcher } from './ingest-batch.ts';
@@ -14,8 +15,18 @@ import type { Router } from './route.ts';
 
 export type IngestOutcome = 'opened' | 'reopened' | 'updated' | 'resolved' | 'repeat' | 'duplicate';
 
+/** What became of one incident's part of a delivery. */
+export interface IncidentOutcome {
+  incidentId: string;
+  outcome: IngestOutcome;
+  runIds: string[];
+}
+
 export type IngestResult =
-  | { kind: 'accepted'; incidentId: string; outcome: IngestOutcome; runIds: string[] }
+  | ({ kind: 'accepted' } & IncidentOutcome & {
+        /** Set when grouping keys split the delivery into several incidents: each one's outcome. */
+        groups?: IncidentOutcome[];
+      })
   | { kind: 'schema'; issues: unknown[] }
   | { kind: 'dead_letter'; deadLetterId: string; reason: string }
   | { kind: 'unroutable'; reason: string };
@@ -26,6 +37,8 @@ export interface IngestDeps {
   clock: Clock;
   flapMs: number;
   redactor: Redactor;
+  /** Grouping keys per source (GROUP_BY_<SOURCE>); a source without one keeps the sender's group key. */
+  groupBy?: GroupBy;
 }
 
 export type Accepted = Extract<IngestResult, { kind: 'accepted' }>;
@@ -74,7 +87,52 @@ export class Ingestor {
       opts.digest && parsed.batch.deliveryId === null
         ? { ...parsed.batch, deliveryId: `sha256:${createHash('sha256').update(rawBody).digest('hex')}` }
         : parsed.batch;
-    return this.commit(batch, rawBody, headers, keep);
+    const parts = regroup(batch, this.deps.groupBy?.[source]);
+    if (parts.length === 1 && parts[0] === batch) return this.commit(batch, rawBody, headers, keep);
+    return this.commitParts(batch, parts, rawBody, headers, keep);
+  }
+
+  /**
+   * A delivery grouped by labels: each part is committed as its own notification (in one batch when
+   * they arrive together). A resolve no incident under its label key knows goes to the sender's group,
+   * where an incident opened before the grouping keys were set is found. Parts no incident takes are
+   * kept as one dead letter.
+   */
+  private async commitParts(
+    batch: AlertBatch,
+    parts: AlertBatch[],
+    rawBody: string,
+    headers: Headers,
+    keep: boolean,
+  ): Promise<IngestResult> {
+    const first = await Promise.all(parts.map((part) => this.commit(part, rawBody, headers, false)));
+    const orphans = parts.filter((p, i) => first[i]!.kind === 'unroutable' && p.status === 'resolved');
+    const results = first.filter((_, i) => !orphans.includes(parts[i]!));
+    if (orphans.length > 0) {
+      const senderGroup: AlertBatch = {
+        ...batch,
+        alerts: orphans.flatMap((p) => p.alerts),
+        status: 'resolved',
+        deliveryId: batch.deliveryId === null ? null : `${batch.deliveryId}#sender`,
+      };
+      results.push(await this.commit(senderGroup, rawBody, headers, false));
+    }
+    const accepted = results.filter((r): r is Accepted => r.kind === 'accepted');
+    const reasons = results.flatMap((r) => (r.kind === 'unroutable' ? [r.reason] : []));
+    const lost =
+      reasons.length === 0
+        ? null
+        : keep
+          ? await this.deadLetter(batch.source, reasons.join('; '), rawBody, headers)
+          : ({ kind: 'unroutable', reason: reasons.join('; ') } as const);
+    const [one] = accepted;
+    if (!one) return lost!;
+    if (accepted.length === 1) return one;
+    return {
+      ...one,
+      runIds: accepted.flatMap((a) => a.runIds),
+      groups: accepted.map(({ incidentId, outcome, runIds }) => ({ incidentId, outcome, runIds })),
+    };
   }
 
   private async commit(

@@ -4,6 +4,8 @@ import type { EngineEvents } from '../engine/events.ts';
 import type { Pruner } from '../retention/pruner.ts';
 import type { FirebreakMetrics } from './metrics.ts';
 
+const CIRCUIT_STATE = { closed: 0, open: 1, half_open: 2 } as const;
+
 /** Subscribes to one engine's events; returns a function that stops it. */
 export function meterEngine(events: EngineEvents, m: FirebreakMetrics): () => void {
   const offs = [
@@ -15,7 +17,12 @@ export function meterEngine(events: EngineEvents, m: FirebreakMetrics): () => vo
     events.on('run.claimed', (e) => {
       if (e.takeover) m.leaseTakeovers.inc();
     }),
-    events.on('step.retrying', (e) => m.stepRetries.inc({ runbook: e.runbookId, kind: e.kind })),
+    // Waiting for an open circuit is not a failed try: circuit rejections are counted on their own.
+    events.on('step.retrying', (e) => {
+      if (e.circuit === undefined) m.stepRetries.inc({ runbook: e.runbookId, kind: e.kind });
+    }),
+    events.on('circuit.changed', (e) => m.httpCircuitState.set({ host: e.host }, CIRCUIT_STATE[e.state])),
+    events.on('circuit.rejected', (e) => m.httpCircuitRejections.inc({ host: e.host })),
     events.on('step.finished', (e) => {
       if (e.status === 'failed') m.stepFailures.inc({ runbook: e.runbookId, kind: e.kind });
       if (e.durationMs !== null) {

@@ -38,6 +38,8 @@ export class FirebreakMetrics {
   readonly pruneLastSuccess: Gauge;
   readonly pruneLastDuration: Gauge;
   readonly oldestHistory: Gauge;
+  readonly httpCircuitState: Gauge<'host'>;
+  readonly httpCircuitRejections: Counter<'host'>;
 
   constructor(opts: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -156,6 +158,18 @@ export class FirebreakMetrics {
       help:
         'Age of the oldest finished run whose history (steps, journal) is still stored, database-wide: ' +
         'stays below FIREBREAK_RETENTION plus an interval while pruning keeps up.',
+      registers,
+    });
+    this.httpCircuitState = new Gauge({
+      name: 'firebreak_http_circuit_state',
+      help: "State of the circuit breaker of each host steps' ctx.http called: 0 closed, 1 open, 2 half-open.",
+      labelNames: ['host'],
+      registers,
+    });
+    this.httpCircuitRejections = new Counter({
+      name: 'firebreak_http_circuit_rejections_total',
+      help: 'Requests of ctx.http refused without being sent because their host circuit was open.',
+      labelNames: ['host'],
       registers,
     });
   }

@@ -22,7 +22,12 @@ const RESYNC_MS = 5_000;
 /** A stream ends after this; EventSource reconnects with Last-Event-ID and loses nothing. */
 const MAX_STREAM_MS = 10 * 60_000;
 
-const WAKING: (keyof EngineEventMap)[] = [
+/** The engine events that are about one run (the circuit breakers' are about a host). */
+type RunEventName = {
+  [K in keyof EngineEventMap]: EngineEventMap[K] extends { runId: string } ? K : never;
+}[keyof EngineEventMap];
+
+const WAKING: RunEventName[] = [
   'step.started',
   'step.finished',
   'step.retrying',

@@ -32,6 +32,19 @@ describe('runbookProblems', () => {
     expect(problems(rb)).toEqual([]);
   });
 
+  test('circuitBreaker: false, settings, or each bad field named', () => {
+    const withBreaker = (circuitBreaker: unknown) =>
+      problems(handBuilt([{ name: 'probe' }], { circuitBreaker } as Partial<typeof options>));
+    expect(withBreaker(false)).toEqual([]);
+    expect(withBreaker({ failures: 5, coolDown: '30s', maxWait: '10m' })).toEqual([]);
+    expect(withBreaker({ failures: 0, coolDown: 'soon', retries: 2 })).toEqual([
+      'circuitBreaker.failures: Too small: expected number to be >=1',
+      'circuitBreaker.coolDown: invalid duration "soon" (use e.g. 500ms, 30s, 15m, 1h30m)',
+      'circuitBreaker: Unrecognized key: "retries"',
+    ]);
+    expect(withBreaker(true)).toHaveLength(1);
+  });
+
   test('a runbook without steps', () => {
     expect(problems(runbook(options))).toEqual(['runbook has no steps']);
   });
