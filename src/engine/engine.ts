@@ -14,7 +14,7 @@ import { type ExecutorConfig, RunExecutor } from './executor.ts';
 import { type Notifier, nullNotifier } from './notifier.ts';
 import type { RunbookRegistry } from './registry.ts';
 import { saga } from './saga.ts';
-import type { FetchLike, SecretReader } from './step-context.ts';
+import type { FetchLike, HostCommandRunner, SecretReader } from './step-context.ts';
 import { stepKinds } from './step-kinds.ts';
 
 export interface EngineConfig extends ExecutorConfig {
@@ -58,6 +58,8 @@ export interface EngineDeps {
   fetch?: FetchLike;
   /** Behind every step's `ctx.secret` (createFirebreak reads its environment and redacts what it reads). */
   secret?: SecretReader;
+  /** Behind every step's `ctx.ssh` (createFirebreak makes it from the SSH settings; tests stub its transport). */
+  ssh?: HostCommandRunner;
 }
 
 export const KILL_SWITCH = 'kill_switch';
@@ -72,6 +74,7 @@ export class Engine {
   private readonly notifier: Notifier;
   private readonly fetch: FetchLike | undefined;
   private readonly secret: SecretReader | undefined;
+  private readonly ssh: HostCommandRunner | undefined;
   private readonly active = new Map<string, { executor: RunExecutor; done: Promise<void> }>();
   private working = false;
   private timers: NodeJS.Timeout[] = [];
@@ -98,6 +101,7 @@ export class Engine {
     this.notifier = deps.notifier ?? nullNotifier;
     this.fetch = deps.fetch;
     this.secret = deps.secret;
+    this.ssh = deps.ssh;
     this.config = { ...defaultEngineConfig(), ...deps.config };
   }
 
@@ -332,6 +336,7 @@ export class Engine {
         isPaused: () => this.isPaused(),
         fetch: this.fetch,
         secret: this.secret,
+        ssh: this.ssh,
       },
       steps,
     );

@@ -28,7 +28,7 @@ import type { EventWrite, Lease, RunWrite, StepWrite, Store, Transition } from '
 import type { EngineEvents, StepRef } from './events.ts';
 import type { Notifier } from './notifier.ts';
 import type { LoadedRunbook } from './registry.ts';
-import type { FetchLike, InvocationScope, SecretReader } from './step-context.ts';
+import type { FetchLike, HostCommandRunner, InvocationScope, SecretReader } from './step-context.ts';
 
 export interface ExecutorConfig {
   /** Waits up to this long (retry backoff, short sleeps, verify delays) happen in memory under the lease. */
@@ -53,6 +53,8 @@ export interface ExecutorDeps {
   fetch?: FetchLike | undefined;
   /** Behind every step's `ctx.secret`. */
   secret?: SecretReader | undefined;
+  /** Behind every step's `ctx.ssh`. */
+  ssh?: HostCommandRunner | undefined;
 }
 
 /** What became of one step in this pass. */
@@ -235,6 +237,7 @@ export class RunExecutor {
       runSignal: this.abort.signal,
       fetch: this.deps.fetch,
       secret: this.deps.secret,
+      ssh: this.deps.ssh,
       timeoutMs,
     };
   }
