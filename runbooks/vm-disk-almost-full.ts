@@ -58,6 +58,18 @@ export const vmDiskAlmostFull = runbook({
     mountpoint: alert.labels.mountpoint ?? '/',
   }),
   concurrency: { key: (i) => i.host, limit: 1 },
+  gameDays: [
+    {
+      id: 'wednesday-drill',
+      // After the volume drill (10:30), so the drills of one morning do not overlap.
+      cron: '0 11 * * 3',
+      timezone: 'Europe/Berlin',
+      mode: 'dry-run',
+      // Threshold 0: the staging VM counts as full, so the drill shows what would be compressed.
+      input: { host: 'staging-vm-1.example.com', threshold: 0 },
+      targets: { mitigateWithin: '15m', maxFailedSteps: 0 },
+    },
+  ],
   postmortem: ({ input: i, steps }) => {
     const before = steps.usage as { ratio: number } | undefined;
     const after = steps.usageAfter as { ratio: number } | undefined;

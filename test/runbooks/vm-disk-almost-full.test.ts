@@ -128,6 +128,15 @@ describe('vm-disk-almost-full runbook', () => {
     });
   });
 
+  test('the game day rehearses it as a dry run on the staging VM', async () => {
+    const ssh = vm();
+    await using t = await testRunbook(vmDiskAlmostFull, { gameDay: 'wednesday-drill', ssh });
+    const run = await t.finish();
+    expect(run.status).toBe('succeeded');
+    expect(ssh.calls.every((c) => c.host === 'staging-vm-1.example.com')).toBe(true);
+    expect(mutations(ssh)).toEqual([]);
+  });
+
   test('a failing df fails the step with its exit code and stderr; not retried', async () => {
     const ssh = stubSsh({
       'df -P -k -- *': { stderr: 'df: /var: No such file or directory\n', exitCode: 1 },
