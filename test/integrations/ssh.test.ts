@@ -3,7 +3,7 @@
 // cap, and credentials in a command's output redacted in the evidence firebreak stores.
 
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -143,6 +143,31 @@ describe.skipIf(missing)('commands on a host over SSH (real sshd)', () => {
       /authentication to .*@127\.0\.0\.1:\d+ failed \(tried: publickey\)/,
     );
     expect(existsSync(marker)).toBe(false);
+  });
+
+  test('an encrypted key with its passphrase; a wrong passphrase is an auth error, not retried', async () => {
+    const file = join(sshd.dir, 'encrypted');
+    writeFileSync(file, sshd.userKey, { mode: 0o600 });
+    await promisify(execFile)('ssh-keygen', [
+      '-q',
+      '-p',
+      '-P',
+      '',
+      '-N',
+      'correct horse battery',
+      '-f',
+      file,
+    ]);
+    const encrypted = readFileSync(file, 'utf8');
+    const r = await sshClient(settings({ privateKey: encrypted, passphrase: 'correct horse battery' })).run(
+      target(),
+      'echo unlocked',
+    );
+    expect(r.stdout).toBe('unlocked\n');
+    const err = await thrown(
+      sshClient(settings({ privateKey: encrypted, passphrase: 'wrong horse' })).run(target(), 'true'),
+    );
+    expect(err).toMatchObject({ code: 'ssh_auth', nonRetryable: true });
   });
 
   test('agent auth: the keys of SSH_AUTH_SOCK', async () => {

@@ -13,12 +13,11 @@ import {
   checkHostKey,
   entriesFor,
   fingerprint,
-  type HostKeyVerdict,
   hostKeyAlgorithms,
   parseKnownHosts,
 } from './known-hosts.ts';
 import { DEFAULT_MAX_OUTPUT_BYTES, type SshSettings } from './settings.ts';
-import { type SshTransport, ssh2Transport } from './transport.ts';
+import { type SshExecOutcome, type SshTransport, ssh2Transport } from './transport.ts';
 
 export interface SshCallOptions extends HostCommandOptions {
   /** Aborts the command (a step passes its own signal; `ctx.ssh` does). */
@@ -45,76 +44,13 @@ export function sshClient(settings: SshSettings, opts: SshClientOptions = {}): S
   return {
     async run(host, command, call = {}) {
       const to = resolveTarget(host, call, settings);
-      const known = call.knownHosts
-        ? [...settings.knownHosts, ...parseKnownHosts(call.knownHosts)]
-        : settings.knownHosts;
       const timeoutMs = call.timeout === undefined ? settings.commandTimeoutMs : parseDuration(call.timeout);
-      const limit = call.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-      const stdout = new OutputCapture(limit);
-      const stderr = new OutputCapture(limit);
-      let refused: { key: Buffer; verdict: HostKeyVerdict } | undefined;
-      const timeout = new AbortController();
-      const timer = setTimeout(() => timeout.abort(), timeoutMs);
-      const signal = call.signal ? AbortSignal.any([call.signal, timeout.signal]) : timeout.signal;
-      const started = performance.now();
-      let outcome: { exitCode: number | null; signal: string | null } | undefined;
-      let failure: unknown;
-      try {
-        outcome = await transport.exec({
-          host: to.host,
-          port: to.port,
-          username: to.user,
-          privateKey: settings.privateKey,
-          passphrase: settings.passphrase,
-          agent: settings.agent,
-          hostKeyAlgorithms: hostKeyAlgorithms(entriesFor(known, to.host, to.port)),
-          verifyHostKey: (key) => {
-            const verdict = checkHostKey(known, to.host, to.port, key);
-            if (!verdict.ok) refused = { key, verdict };
-            return verdict.ok;
-          },
-          command,
-          connectTimeoutMs: settings.connectTimeoutMs,
-          signal,
-          stdout: (c) => stdout.push(c),
-          stderr: (c) => stderr.push(c),
-        });
-      } catch (err) {
-        failure = err;
-      } finally {
-        clearTimeout(timer);
-      }
-      const out = stdout.finish(redact);
-      const errText = stderr.finish(redact);
-      const result: HostCommandResult = {
-        target: to.target,
-        command,
-        exitCode: outcome?.exitCode ?? null,
-        signal: outcome?.signal ?? null,
-        stdout: out.text,
-        stderr: errText.text,
-        stdoutTruncated: out.truncated,
-        stderrTruncated: errText.truncated,
-        durationMs: Math.round(performance.now() - started),
-      };
-      if (failure !== undefined) {
-        // Output of a command cut short (a timeout) is still worth keeping.
-        if (result.stdout || result.stderr) attachOutput(call, result);
-        if (refused && !refused.verdict.ok) {
-          const type = blobType(refused.key) ?? 'unknown-type';
-          throw new SshHostKeyError(to.target, type, fingerprint(refused.key), refused.verdict.reason);
-        }
-        if (timeout.signal.aborted && !call.signal?.aborted)
-          throw new SshTimeoutError(to.target, command, timeoutMs);
-        if (call.signal?.aborted) throw call.signal.reason;
-        if ((failure as { level?: string }).level === 'client-authentication') {
-          throw new SshAuthError(to.target, authMethods(settings), failure);
-        }
-        throw new SshConnectError(to.target, failure);
-      }
-      attachOutput(call, result);
-      const ok = call.okExitCodes ?? [0];
-      if (result.exitCode === null || !ok.includes(result.exitCode)) {
+      const attempt = await execute(transport, settings, { to, command, timeoutMs, call });
+      const result = resultOf(to, command, attempt, redact);
+      // Output of a command cut short (a timeout) is still worth keeping; a refused host printed nothing.
+      if (attempt.failure === undefined || result.stdout || result.stderr) attachOutput(call, result);
+      if (attempt.failure !== undefined) throw failureOf(attempt, to, command, timeoutMs, call, settings);
+      if (result.exitCode === null || !(call.okExitCodes ?? [0]).includes(result.exitCode)) {
         const retryable = result.exitCode === null || (call.retryExitCodes ?? []).includes(result.exitCode);
         throw new SshExitError(
           to.target,
@@ -128,6 +64,118 @@ export function sshClient(settings: SshSettings, opts: SshClientOptions = {}): S
       return result;
     },
   };
+}
+
+interface Attempt {
+  outcome: SshExecOutcome | undefined;
+  failure: unknown;
+  /** The host key the verifier refused, and why. */
+  refused: { key: Buffer; reason: 'unknown' | 'mismatch' | 'revoked' } | undefined;
+  timedOut: boolean;
+  stdout: OutputCapture;
+  stderr: OutputCapture;
+  durationMs: number;
+}
+
+/** One command through the transport, under its timeout and the caller's signal; never throws. */
+async function execute(
+  transport: SshTransport,
+  settings: SshSettings,
+  req: { to: Target; command: string; timeoutMs: number; call: SshCallOptions },
+): Promise<Attempt> {
+  const { to, call } = req;
+  const known = call.knownHosts
+    ? [...settings.knownHosts, ...parseKnownHosts(call.knownHosts)]
+    : settings.knownHosts;
+  const limit = call.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const a: Attempt = {
+    outcome: undefined,
+    failure: undefined,
+    refused: undefined,
+    timedOut: false,
+    stdout: new OutputCapture(limit),
+    stderr: new OutputCapture(limit),
+    durationMs: 0,
+  };
+  const timeout = new AbortController();
+  const timer = setTimeout(() => {
+    a.timedOut = true;
+    timeout.abort();
+  }, req.timeoutMs);
+  const started = performance.now();
+  try {
+    a.outcome = await transport.exec({
+      host: to.host,
+      port: to.port,
+      username: to.user,
+      privateKey: settings.privateKey,
+      passphrase: settings.passphrase,
+      agent: settings.agent,
+      hostKeyAlgorithms: hostKeyAlgorithms(entriesFor(known, to.host, to.port)),
+      verifyHostKey: (key) => {
+        const verdict = checkHostKey(known, to.host, to.port, key);
+        if (!verdict.ok) a.refused = { key, reason: verdict.reason };
+        return verdict.ok;
+      },
+      command: req.command,
+      connectTimeoutMs: settings.connectTimeoutMs,
+      signal: call.signal ? AbortSignal.any([call.signal, timeout.signal]) : timeout.signal,
+      stdout: (c) => a.stdout.push(c),
+      stderr: (c) => a.stderr.push(c),
+    });
+  } catch (err) {
+    a.failure = err;
+  } finally {
+    clearTimeout(timer);
+    a.durationMs = Math.round(performance.now() - started);
+  }
+  return a;
+}
+
+function resultOf(
+  to: Target,
+  command: string,
+  a: Attempt,
+  redact: (text: string) => string,
+): HostCommandResult {
+  const out = a.stdout.finish(redact);
+  const err = a.stderr.finish(redact);
+  return {
+    target: to.target,
+    command,
+    exitCode: a.outcome?.exitCode ?? null,
+    signal: a.outcome?.signal ?? null,
+    stdout: out.text,
+    stderr: err.text,
+    stdoutTruncated: out.truncated,
+    stderrTruncated: err.truncated,
+    durationMs: a.durationMs,
+  };
+}
+
+/** Why the command did not run to its end, as an error whose retryability says whether to try again. */
+function failureOf(
+  a: Attempt,
+  to: Target,
+  command: string,
+  timeoutMs: number,
+  call: SshCallOptions,
+  settings: SshSettings,
+): unknown {
+  if (a.refused) {
+    return new SshHostKeyError(
+      to.target,
+      blobType(a.refused.key) ?? 'unknown-type',
+      fingerprint(a.refused.key),
+      a.refused.reason,
+    );
+  }
+  if (call.signal?.aborted) return call.signal.reason;
+  if (a.timedOut) return new SshTimeoutError(to.target, command, timeoutMs);
+  if ((a.failure as { level?: string }).level === 'client-authentication') {
+    return new SshAuthError(to.target, authMethods(settings), a.failure);
+  }
+  return new SshConnectError(to.target, a.failure);
 }
 
 interface Target {

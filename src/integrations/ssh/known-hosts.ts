@@ -58,7 +58,7 @@ export function blobType(key: Buffer): string | null {
 
 /** The entries that name this host (a negated pattern that matches excludes the entry, as in OpenSSH). */
 export function entriesFor(known: readonly KnownHost[], host: string, port: number): KnownHost[] {
-  const name = hostEntryName(host, port);
+  const name = hostEntryName(host.toLowerCase(), port);
   return known.filter((e) => {
     let hit = false;
     for (const p of e.patterns) {
