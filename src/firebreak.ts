@@ -11,7 +11,7 @@ import { RunbookRegistry } from './engine/registry.ts';
 import type { FetchLike } from './engine/step-context.ts';
 import { MIN_SECRET_LENGTH, type Redactor, redactor } from './incidents/redact.ts';
 import { sshClient } from './integrations/ssh/client.ts';
-import { defaultSshSettings, type SshSettings } from './integrations/ssh/settings.ts';
+import { defaultSshSettings, type SshSettings, sshSecrets } from './integrations/ssh/settings.ts';
 import type { SshTransport } from './integrations/ssh/transport.ts';
 import { type LoadReport, loadRunbooks } from './runbooks/loader.ts';
 import type { EventRecord, RunRecord, StepAttemptRecord, StepRecord } from './store/records.ts';
@@ -97,6 +97,8 @@ export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Fire
     logger: opts.logger,
   });
   const redact = opts.redactor ?? redactor(opts.secrets ?? []);
+  // However the SSH settings came (configuration, the testing kit), their key is never written anywhere.
+  if (opts.ssh) redact.add(sshSecrets(opts.ssh));
   const store = new SqlStore(driver, { redactor: redact });
   let loadReport: LoadReport;
   try {

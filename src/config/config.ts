@@ -7,7 +7,7 @@ import { parseDuration } from '../core/duration.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { FirebreakOptions } from '../firebreak.ts';
 import { type KnownHost, parseKnownHosts } from '../integrations/ssh/known-hosts.ts';
-import type { SshSettings } from '../integrations/ssh/settings.ts';
+import { type SshSettings, sshSecrets } from '../integrations/ssh/settings.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -421,18 +421,8 @@ export function secretsOf(config: Config): string[] {
     config.METRICS_TOKEN,
     ...Object.values(config.OTEL_EXPORTER_OTLP_HEADERS ?? {}),
     config.FIREBREAK_TOKEN,
-    config.SSH_PRIVATE_KEY,
-    config.SSH_PRIVATE_KEY_PASSPHRASE,
-    ...privateKeyLines(config.SSH_PRIVATE_KEY),
+    ...sshSecrets({ privateKey: config.SSH_PRIVATE_KEY, passphrase: config.SSH_PRIVATE_KEY_PASSPHRASE }),
   ].filter((s): s is string => Boolean(s));
-}
-
-/** A key's base64 lines on their own: a command that prints part of the key file is redacted too. */
-function privateKeyLines(key: string | undefined): string[] {
-  return (key ?? '')
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l.length >= 16 && !l.startsWith('-----') && !l.includes(':'));
 }
 
 /** How steps' `ctx.ssh` reaches hosts. */

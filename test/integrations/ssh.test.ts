@@ -250,6 +250,26 @@ describe.skipIf(missing)('commands on a host over SSH (real sshd)', () => {
 });
 
 describe.skipIf(missing)('ctx.ssh in a run: credentials in the output never reach the database', () => {
+  test('the SSH key is hidden however the settings were given (here: no configuration, no secrets list)', async () => {
+    const rb = runbook({ id: 'ssh-key-leak', title: 'ssh key leak', input: z.object({}) }).diagnostic(
+      'keyFile',
+      async ({ ssh }) => ({
+        head: (await ssh(`127.0.0.1:${sshd.port}`, `head -3 ${join(sshd.dir, 'user')}`)).stdout,
+      }),
+    );
+    await using fb = await testFirebreak([rb], { ssh: settings() });
+    const { runId } = await fb.start('ssh-key-leak', {});
+    expect((await fb.result(runId, { timeoutMs: 30_000 })).status).toBe('succeeded');
+    const stored = JSON.stringify({
+      steps: await fb.store.getSteps(runId),
+      evidence: await fb.store.listEvidence({ runId }),
+    });
+    expect(stored).toContain('[REDACTED]');
+    const lines = sshd.userKey.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(stored).not.toContain(line);
+  }, 60_000);
+
   const PASSWORD = 'Zq9-db-password-77xK';
 
   test('redacted in evidence, output and errors, also where the cap cuts through the secret', async () => {

@@ -16,7 +16,7 @@ import {
   hostKeyAlgorithms,
   parseKnownHosts,
 } from './known-hosts.ts';
-import { DEFAULT_MAX_OUTPUT_BYTES, type SshSettings } from './settings.ts';
+import { DEFAULT_MAX_OUTPUT_BYTES, type SshSettings, sshSecrets } from './settings.ts';
 import { type SshExecOutcome, type SshTransport, ssh2Transport } from './transport.ts';
 
 export interface SshCallOptions extends HostCommandOptions {
@@ -39,7 +39,7 @@ export interface SshClientOptions {
 }
 
 export function sshClient(settings: SshSettings, opts: SshClientOptions = {}): SshClient {
-  const redact = opts.redact ?? redactor([settings.privateKey, settings.passphrase]).text;
+  const redact = opts.redact ?? redactor(sshSecrets(settings)).text;
   const transport = opts.transport ?? ssh2Transport;
   return {
     async run(host, command, call = {}) {

@@ -10,5 +10,5 @@ export {
   type KnownHost,
   parseKnownHosts,
 } from './known-hosts.ts';
-export { DEFAULT_MAX_OUTPUT_BYTES, defaultSshSettings, type SshSettings } from './settings.ts';
+export { DEFAULT_MAX_OUTPUT_BYTES, defaultSshSettings, type SshSettings, sshSecrets } from './settings.ts';
 export { type SshExecOutcome, type SshExecRequest, type SshTransport, ssh2Transport } from './transport.ts';

@@ -25,3 +25,15 @@ export const defaultSshSettings = (): SshSettings => ({
   connectTimeoutMs: 10_000,
   commandTimeoutMs: 60_000,
 });
+
+/**
+ * The credentials in the settings, as the redactor should know them: the key whole and each of its
+ * base64 lines on its own (a command that prints part of a key file is hidden too), and the passphrase.
+ */
+export function sshSecrets(s: Pick<SshSettings, 'privateKey' | 'passphrase'>): string[] {
+  const lines = (s.privateKey ?? '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length >= 16 && !l.startsWith('-----') && !l.includes(':'));
+  return [s.privateKey, s.passphrase, ...lines].filter((v): v is string => Boolean(v));
+}
