@@ -11,6 +11,8 @@ export type {
   GameDay,
   GameDayInjectContext,
   GameDayTargets,
+  HostCommandOptions,
+  HostCommandResult,
   RunInfo,
   StepContext,
   Trigger,

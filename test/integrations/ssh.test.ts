@@ -15,6 +15,7 @@ import {
   fingerprint,
   parseKnownHosts,
   SshAuthError,
+  SshConnectError,
   SshExitError,
   SshHostKeyError,
   type SshSettings,
@@ -22,6 +23,7 @@ import {
   sshClient,
 } from '../../src/integrations/index.ts';
 import { testFirebreak } from '../support/engine.ts';
+import { freePort } from '../support/private-postgres.ts';
 import { sshdMissing, startAgent, startSshd, type TestSshd } from '../support/sshd.ts';
 import { until } from '../support/until.ts';
 
@@ -168,6 +170,14 @@ describe.skipIf(missing)('commands on a host over SSH (real sshd)', () => {
       sshClient(settings({ privateKey: encrypted, passphrase: 'wrong horse' })).run(target(), 'true'),
     );
     expect(err).toMatchObject({ code: 'ssh_auth', nonRetryable: true });
+  });
+
+  test('a host that does not answer is a connection error, retried', async () => {
+    const closed = await freePort(); // nothing listens there
+    const err = await thrown(sshClient(settings()).run(`127.0.0.1:${closed}`, 'true'));
+    expect(err).toBeInstanceOf(SshConnectError);
+    expect(err).toMatchObject({ code: 'ssh_connect', nonRetryable: false });
+    expect((err as Error).message).toMatch(/cannot reach .*@127\.0\.0\.1:\d+ over SSH: connect ECONNREFUSED/);
   });
 
   test('agent auth: the keys of SSH_AUTH_SOCK', async () => {
