@@ -10,6 +10,9 @@ import type { Notifier } from './engine/notifier.ts';
 import { RunbookRegistry } from './engine/registry.ts';
 import type { FetchLike } from './engine/step-context.ts';
 import { MIN_SECRET_LENGTH, type Redactor, redactor } from './incidents/redact.ts';
+import { sshClient } from './integrations/ssh/client.ts';
+import { defaultSshSettings, type SshSettings, sshSecrets } from './integrations/ssh/settings.ts';
+import type { SshTransport } from './integrations/ssh/transport.ts';
 import { type LoadReport, loadRunbooks } from './runbooks/loader.ts';
 import type { EventRecord, RunRecord, StepAttemptRecord, StepRecord } from './store/records.ts';
 import { SqlStore } from './store/sql-store.ts';
@@ -46,6 +49,10 @@ export interface FirebreakOptions {
   env?: Readonly<Record<string, string>>;
   /** Behind every step's `ctx.http` (default global fetch); `firebreak/testing` passes a stub. */
   fetch?: FetchLike;
+  /** How steps' `ctx.ssh` reaches hosts (SSH_* settings; default: no host key pinned, so none is reached). */
+  ssh?: SshSettings;
+  /** Under `ctx.ssh` (default ssh2); `firebreak/testing` passes its stub. */
+  sshTransport?: SshTransport;
 }
 
 export interface RunView {
@@ -90,6 +97,8 @@ export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Fire
     logger: opts.logger,
   });
   const redact = opts.redactor ?? redactor(opts.secrets ?? []);
+  // However the SSH settings came (configuration, the testing kit), their key is never written anywhere.
+  if (opts.ssh) redact.add(sshSecrets(opts.ssh));
   const store = new SqlStore(driver, { redactor: redact });
   let loadReport: LoadReport;
   try {
@@ -115,6 +124,12 @@ export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Fire
       redact.add([value]);
       return value;
     },
+    // The engine's own redactor: a command's output is redacted before it is capped, so a cut never
+    // leaves part of a credential behind.
+    ssh: sshClient(opts.ssh ?? defaultSshSettings(), {
+      redact: redact.text,
+      ...(opts.sshTransport ? { transport: opts.sshTransport } : {}),
+    }).run,
     ...(opts.engine ? { config: opts.engine } : {}),
   });
   if (opts.work !== false) {

@@ -12,6 +12,8 @@ export type {
   GameDay,
   GameDayInjectContext,
   GameDayTargets,
+  HostCommandOptions,
+  HostCommandResult,
   RunInfo,
   StepContext,
   Trigger,

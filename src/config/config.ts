@@ -8,6 +8,8 @@ import { parseDuration } from '../core/duration.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { FirebreakOptions } from '../firebreak.ts';
 import type { GroupBy } from '../ingest/group-by.ts';
+import { type KnownHost, parseKnownHosts } from '../integrations/ssh/known-hosts.ts';
+import { type SshSettings, sshSecrets } from '../integrations/ssh/settings.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -52,6 +54,11 @@ function credential<T extends z.ZodType>(schema: T): T {
 }
 
 const secret = credential(z.string().min(8, 'must be at least 8 characters'));
+
+/** Not a secret, but long enough to keep in a file (known_hosts): it gets the `<NAME>_FILE` form too. */
+function fromFile<T extends z.ZodType>(schema: T): T {
+  return schema.meta({ file: true }) as T;
+}
 
 export const roles = ['viewer', 'operator', 'approver', 'admin'] as const;
 export type Role = (typeof roles)[number];
@@ -251,6 +258,36 @@ export const configSchema = z.object({
   FIREBREAK_AUDIT_RETENTION: duration.default('400d'),
   /** How often a replica looks for history to prune (one replica prunes at a time). */
   FIREBREAK_PRUNE_INTERVAL: duration.default('1h'),
+
+  // ---- Commands on hosts: steps' ctx.ssh (docs/authoring.md, "Commands on hosts") ----
+  /** known_hosts lines (as ssh-keyscan prints them): the only host keys ctx.ssh accepts. */
+  SSH_KNOWN_HOSTS: fromFile(z.string())
+    .transform((v, ctx): KnownHost[] => {
+      try {
+        return parseKnownHosts(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  /** The login user when a call names none. */
+  SSH_USER: z.string().min(1).optional(),
+  /** A private key (OpenSSH or PEM), and its passphrase when it is encrypted. */
+  SSH_PRIVATE_KEY: credential(
+    z
+      .string()
+      .regex(
+        /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/,
+        'must be a private key (-----BEGIN … PRIVATE KEY-----)',
+      ),
+  ).optional(),
+  SSH_PRIVATE_KEY_PASSPHRASE: credential(z.string().min(1)).optional(),
+  /** An ssh-agent's socket: its keys are offered after SSH_PRIVATE_KEY. */
+  SSH_AUTH_SOCK: z.string().min(1).optional(),
+  SSH_CONNECT_TIMEOUT: duration.default('10s'),
+  /** A command's default timeout: its channel is killed and the attempt fails (and is retried). */
+  SSH_COMMAND_TIMEOUT: duration.default('60s'),
 });
 
 export type Config = z.output<typeof configSchema> & {
@@ -284,14 +321,19 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 
 /** The variables marked `credential` in the schema: each has a `<NAME>_FILE` form. */
 export const credentialVariables: readonly string[] = Object.entries(configSchema.shape)
-  .filter(([, schema]) => isCredential(schema))
+  .filter(([, schema]) => marked(schema, 'credential'))
   .map(([name]) => name);
 
-function isCredential(schema: z.core.$ZodType): boolean {
-  if (z.globalRegistry.get(schema as z.ZodType)?.credential === true) return true;
+/** The credentials and the other variables marked `fromFile`: each has a `<NAME>_FILE` form. */
+const fileVariables: readonly string[] = Object.entries(configSchema.shape)
+  .filter(([, schema]) => marked(schema, 'credential') || marked(schema, 'file'))
+  .map(([name]) => name);
+
+function marked(schema: z.core.$ZodType, key: 'credential' | 'file'): boolean {
+  if (z.globalRegistry.get(schema as z.ZodType)?.[key] === true) return true;
   const def = schema._zod.def as { innerType?: z.core.$ZodType; in?: z.core.$ZodType };
   const inner = def.innerType ?? def.in;
-  return inner ? isCredential(inner) : false;
+  return inner ? marked(inner, key) : false;
 }
 
 /**
@@ -304,7 +346,7 @@ export function readCredentialFiles(env: Record<string, string | undefined>): {
 } {
   const out = { ...env };
   const issues: { path: string[]; message: string }[] = [];
-  for (const name of credentialVariables) {
+  for (const name of fileVariables) {
     const path = env[`${name}_FILE`];
     if (path === undefined) continue;
     delete out[`${name}_FILE`];
@@ -345,6 +387,7 @@ export function firebreakOptionsOf(config: Config) {
     // Workers write step outputs and evidence too: the configured secrets are redacted there as in serve.
     secrets: secretsOf(config),
     env: config.environment,
+    ssh: sshSettingsOf(config),
     engine: {
       ...(config.FIREBREAK_WORKER_ID ? { workerId: config.FIREBREAK_WORKER_ID } : {}),
       maxConcurrentRuns: config.FIREBREAK_MAX_CONCURRENT_RUNS,
@@ -416,7 +459,21 @@ export function secretsOf(config: Config): string[] {
     config.METRICS_TOKEN,
     ...Object.values(config.OTEL_EXPORTER_OTLP_HEADERS ?? {}),
     config.FIREBREAK_TOKEN,
+    ...sshSecrets({ privateKey: config.SSH_PRIVATE_KEY, passphrase: config.SSH_PRIVATE_KEY_PASSPHRASE }),
   ].filter((s): s is string => Boolean(s));
+}
+
+/** How steps' `ctx.ssh` reaches hosts. */
+export function sshSettingsOf(config: Config): SshSettings {
+  return {
+    knownHosts: config.SSH_KNOWN_HOSTS ?? [],
+    user: config.SSH_USER,
+    privateKey: config.SSH_PRIVATE_KEY,
+    passphrase: config.SSH_PRIVATE_KEY_PASSPHRASE,
+    agent: config.SSH_AUTH_SOCK,
+    connectTimeoutMs: parseDuration(config.SSH_CONNECT_TIMEOUT),
+    commandTimeoutMs: parseDuration(config.SSH_COMMAND_TIMEOUT),
+  };
 }
 
 /** The password of a postgres:// URL, as written (percent-encoded) and decoded. */

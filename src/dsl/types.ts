@@ -46,6 +46,47 @@ export interface StepContext<I, S> {
    * non-retryable error when the variable is not set.
    */
   secret(name: string): string;
+  /**
+   * Runs a command on a host over SSH (`host`, `host:port`, `user@host`): the host key must be pinned
+   * (SSH_KNOWN_HOSTS), the output is captured, capped, redacted and attached as evidence, and a non-zero
+   * exit throws an error carrying the exit code. Bound to the step's signal, like `http`.
+   */
+  ssh(host: string, command: string, opts?: HostCommandOptions): Promise<HostCommandResult>;
+}
+
+/** Options of `ctx.ssh` (and of `firebreak/integrations`' sshClient). */
+export interface HostCommandOptions {
+  /** The login user; default SSH_USER. */
+  user?: string;
+  /** Default 22 (or the port written in the host). */
+  port?: number;
+  /** The channel is killed and the attempt fails (retryable) after this long. Default SSH_COMMAND_TIMEOUT. */
+  timeout?: Duration;
+  /** Bytes kept of stdout and of stderr, each (default 64 KiB); the rest is dropped and marked truncated. */
+  maxOutputBytes?: number;
+  /** Exit codes that count as success (default [0]): `grep` ends with 1 when nothing matched. */
+  okExitCodes?: readonly number[];
+  /** Exit codes worth another attempt (default none: a failed command is not retried). */
+  retryExitCodes?: readonly number[];
+  /** Attach the output as evidence: true (default, titled `host: command`), a title, or false. */
+  evidence?: boolean | string;
+  /** known_hosts lines trusted for this call, besides SSH_KNOWN_HOSTS. */
+  knownHosts?: string;
+}
+
+/** What a command on a host did. stdout and stderr are redacted and capped. */
+export interface HostCommandResult {
+  /** `user@host:port`. */
+  target: string;
+  command: string;
+  exitCode: number | null;
+  /** The signal that ended the command (`KILL`), when it did not exit. */
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  durationMs: number;
 }
 
 export type Awaitable<T> = T | Promise<T>;

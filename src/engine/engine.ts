@@ -15,7 +15,7 @@ import { type ExecutorConfig, RunExecutor } from './executor.ts';
 import { type Notifier, nullNotifier } from './notifier.ts';
 import type { RunbookRegistry } from './registry.ts';
 import { saga } from './saga.ts';
-import type { FetchLike, SecretReader } from './step-context.ts';
+import type { FetchLike, HostCommandRunner, SecretReader } from './step-context.ts';
 import { stepKinds } from './step-kinds.ts';
 
 export interface EngineConfig extends ExecutorConfig {
@@ -59,6 +59,8 @@ export interface EngineDeps {
   fetch?: FetchLike;
   /** Behind every step's `ctx.secret` (createFirebreak reads its environment and redacts what it reads). */
   secret?: SecretReader;
+  /** Behind every step's `ctx.ssh` (createFirebreak makes it from the SSH settings; tests stub its transport). */
+  ssh?: HostCommandRunner;
 }
 
 export const KILL_SWITCH = 'kill_switch';
@@ -75,6 +77,7 @@ export class Engine {
   private readonly secret: SecretReader | undefined;
   /** One circuit breaker per target host, shared by every run this process executes. */
   readonly breakers: CircuitBreakers;
+  private readonly ssh: HostCommandRunner | undefined;
   private readonly active = new Map<string, { executor: RunExecutor; done: Promise<void> }>();
   private working = false;
   private timers: NodeJS.Timeout[] = [];
@@ -101,6 +104,7 @@ export class Engine {
     this.notifier = deps.notifier ?? nullNotifier;
     this.fetch = deps.fetch;
     this.secret = deps.secret;
+    this.ssh = deps.ssh;
     this.config = { ...defaultEngineConfig(), ...deps.config };
     this.breakers = new CircuitBreakers(this.clock, this.events, this.logger);
   }
@@ -337,6 +341,7 @@ export class Engine {
         fetch: this.fetch,
         secret: this.secret,
         breakers: this.breakers,
+        ssh: this.ssh,
       },
       steps,
     );

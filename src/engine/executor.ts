@@ -30,7 +30,7 @@ import type { CircuitBreakers } from './circuit-breakers.ts';
 import type { EngineEvents, StepRef } from './events.ts';
 import type { Notifier } from './notifier.ts';
 import type { LoadedRunbook } from './registry.ts';
-import type { FetchLike, InvocationScope, SecretReader } from './step-context.ts';
+import type { FetchLike, HostCommandRunner, InvocationScope, SecretReader } from './step-context.ts';
 
 export interface ExecutorConfig {
   /** Waits up to this long (retry backoff, short sleeps, verify delays) happen in memory under the lease. */
@@ -57,6 +57,8 @@ export interface ExecutorDeps {
   secret?: SecretReader | undefined;
   /** The process's circuit breakers, which `ctx.http` goes through unless the runbook turned them off. */
   breakers?: CircuitBreakers | undefined;
+  /** Behind every step's `ctx.ssh`. */
+  ssh?: HostCommandRunner | undefined;
 }
 
 /** What became of one step in this pass. */
@@ -239,6 +241,7 @@ export class RunExecutor {
       runSignal: this.abort.signal,
       fetch: this.http,
       secret: this.deps.secret,
+      ssh: this.deps.ssh,
       timeoutMs,
     };
   }

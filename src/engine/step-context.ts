@@ -5,7 +5,14 @@ import type { Clock } from '../core/clock.ts';
 import { NonRetryableError, StepTimeoutError, ValidationError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { uuidv7 } from '../core/uuid.ts';
-import type { EvidenceInput, Outputs, RunInfo, StepContext } from '../dsl/types.ts';
+import type {
+  EvidenceInput,
+  HostCommandOptions,
+  HostCommandResult,
+  Outputs,
+  RunInfo,
+  StepContext,
+} from '../dsl/types.ts';
 import type { EvidenceWrite } from '../store/store.ts';
 
 export const MAX_EVIDENCE_BYTES = 1024 * 1024;
@@ -15,6 +22,16 @@ export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Respo
 
 /** What `ctx.secret(name)` calls: reads a credential and registers it for redaction. */
 export type SecretReader = (name: string) => string;
+
+/**
+ * What `ctx.ssh` calls: firebreak/integrations' SSH client as createFirebreak configured it (the testing
+ * kit's stub transport under it in tests). It gets the step's signal and `attach` for the output.
+ */
+export type HostCommandRunner = (
+  host: string,
+  command: string,
+  opts: HostCommandOptions & { signal: AbortSignal; attach: (evidence: EvidenceInput) => void },
+) => Promise<HostCommandResult>;
 
 export interface InvocationScope {
   input: unknown;
@@ -30,6 +47,7 @@ export interface InvocationScope {
   timeoutMs: number | undefined;
   fetch?: FetchLike | undefined;
   secret?: SecretReader | undefined;
+  ssh?: HostCommandRunner | undefined;
 }
 
 export interface Invocation {
@@ -58,6 +76,10 @@ export function buildContext(scope: InvocationScope, signal: AbortSignal): Invoc
     secret: (name) => {
       if (!scope.secret) throw new NonRetryableError(`secret ${name}: this engine was given no environment`);
       return scope.secret(name);
+    },
+    ssh: (host, command, opts) => {
+      if (!scope.ssh) throw new NonRetryableError(`ssh ${host}: this engine was given no SSH client`);
+      return scope.ssh(host, command, { ...opts, signal, attach: ctx.attach });
     },
   };
   return { ctx, evidence };

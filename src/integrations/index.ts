@@ -2,4 +2,6 @@
 // PagerDuty, Grafana, hosts over SSH). They ship in the package, not in the example runbooks' lib/,
 // because firebreak's own edges use them too (a Slack button that silences an alert, the write-back
 // that acknowledges the page a run is handling): one client, one set of tests, for both.
-export {};
+
+/** Commands on hosts over SSH (a step's `ctx.ssh` is this client, configured by SSH_*). */
+export * from './ssh/index.ts';

@@ -28,6 +28,16 @@ export type { PostmortemDraft, TestIncident } from './incident.ts';
 export type { SentMessage } from './notifier.ts';
 /** The run under test: drive it and read what it did. */
 export { type MitigationEvent, RunbookTest } from './runbook-test.ts';
+/** Commands on hosts (`ctx.ssh`) answered from routes, and the recorded commands. */
+export {
+  type RecordedCommand,
+  type SshStub,
+  type SshStubAnswer,
+  type SshStubReply,
+  type SshStubRoute,
+  type SshStubRoutes,
+  stubSsh,
+} from './ssh-stub.ts';
 /** Starting one runbook under test. */
 export { inputFromAlert, type TestAlert, type TestRunbookOptions, testRunbook } from './start.ts';
 /** Whether an alert's labels start the runbook (its triggers, matched as the router matches them). */

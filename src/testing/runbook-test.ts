@@ -11,6 +11,7 @@ import { type ApprovalRules, type DeciderOptions, decide, ruleFor } from './appr
 import type { HttpStub } from './http-stub.ts';
 import { type PostmortemDraft, postmortemFor } from './incident.ts';
 import type { SentMessage } from './notifier.ts';
+import type { SshStub } from './ssh-stub.ts';
 
 /** What the run applied and reverted, in journal order. */
 export interface MitigationEvent {
@@ -43,6 +44,8 @@ export class RunbookTest<S extends Outputs = Outputs> {
     readonly clock: ManualClock,
     /** Every request the run made, and the routes that answered it. */
     readonly http: HttpStub,
+    /** Every command the run ran on a host, and the routes that answered it (empty with real hosts). */
+    readonly ssh: SshStub,
     /** What notify steps sent and which approvals were announced, in order (Slack is not involved). */
     readonly messages: readonly SentMessage[],
     private readonly driving: Driving,

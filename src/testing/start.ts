@@ -6,11 +6,13 @@ import type { Logger } from '../core/logger.ts';
 import type { Runbook } from '../dsl/runbook.ts';
 import type { AlertLike, GameDay, Outputs } from '../dsl/types.ts';
 import { createFirebreak } from '../firebreak.ts';
+import { defaultSshSettings, type SshSettings } from '../integrations/ssh/settings.ts';
 import type { ApprovalRules } from './approvals.ts';
 import { type HttpStub, type StubRoutes, stubHttp } from './http-stub.ts';
 import { openIncident, type TestIncident } from './incident.ts';
 import { recordingNotifier, type SentMessage } from './notifier.ts';
 import { RunbookTest } from './runbook-test.ts';
+import { type SshStub, type SshStubRoutes, stubSsh } from './ssh-stub.ts';
 
 /** An alert as a test writes it: its labels (and annotations) go through the runbook's `fromAlert`. */
 export interface TestAlert {
@@ -25,6 +27,11 @@ export interface TestRunbookOptions<Input> {
   alert?: TestAlert;
   /** Routes answering the run's `ctx.http`, or a stub made with `stubHttp`. */
   http?: StubRoutes | HttpStub;
+  /**
+   * Routes answering the run's `ctx.ssh`, or a stub made with `stubSsh` (default: a stub without routes,
+   * so no test reaches a host by accident); `{ hosts: settings }` reaches real hosts with those settings.
+   */
+  ssh?: SshStubRoutes | SshStub | { hosts: SshSettings };
   /** How `finish()` decides gates (default: it stops and lets the test decide). */
   approvals?: ApprovalRules;
   /** Run in dry-run mode: mitigations run `dryRun` instead of apply; gates do not open. */
@@ -58,6 +65,8 @@ export async function testRunbook<Schema extends z.ZodType, S extends Outputs>(
 ): Promise<RunbookTest<S>> {
   const clock = opts.clock instanceof ManualClock ? opts.clock : new ManualClock(opts.clock);
   const http = isStub(opts.http) ? opts.http : stubHttp(opts.http);
+  const real = opts.ssh !== undefined && 'hosts' in opts.ssh ? (opts.ssh.hosts as SshSettings) : undefined;
+  const ssh = isSshStub(opts.ssh) ? opts.ssh : stubSsh(real ? {} : (opts.ssh as SshStubRoutes | undefined));
   const gameDay = opts.gameDay === undefined ? undefined : findGameDay(rb, opts.gameDay);
   const messages: SentMessage[] = [];
   const input = opts.input ?? (opts.alert ? inputFromAlert(rb, opts.alert) : (gameDay?.input ?? {}));
@@ -66,6 +75,13 @@ export async function testRunbook<Schema extends z.ZodType, S extends Outputs>(
     runbooks: [rb],
     clock,
     fetch: http.fetch,
+    // A stub answers for hosts unless real ones were asked for; the client above it is the real one.
+    ...(real
+      ? { ssh: real }
+      : {
+          ssh: { ...defaultSshSettings(), user: opts.env?.SSH_USER ?? 'runbook-test' },
+          sshTransport: ssh.transport,
+        }),
     notifier: recordingNotifier(messages),
     work: false,
     ...(opts.logger ? { logger: opts.logger } : {}),
@@ -90,7 +106,7 @@ export async function testRunbook<Schema extends z.ZodType, S extends Outputs>(
       incidentId,
       requestedBy,
     });
-    const t = new RunbookTest<S>(fb, runId, clock, http, messages, {
+    const t = new RunbookTest<S>(fb, runId, clock, http, ssh, messages, {
       rules: opts.approvals ?? (gameDay?.autoApprove ? 'approve' : undefined),
       decider: gameDay?.autoApprove ? { by: 'gameday', role: 'admin' } : {},
       timeoutMs: opts.timeoutMs ?? 20_000,
@@ -113,6 +129,10 @@ export function inputFromAlert<Schema extends z.ZodType>(
   const a: AlertLike = { labels: alert.labels, annotations: alert.annotations ?? {} };
   const raw = rb.options.fromAlert ? rb.options.fromAlert(a) : a.labels;
   return rb.options.input.parse(raw) as z.output<Schema>;
+}
+
+function isSshStub(s: TestRunbookOptions<unknown>['ssh']): s is SshStub {
+  return typeof (s as SshStub | undefined)?.transport?.exec === 'function';
 }
 
 function isStub(h: StubRoutes | HttpStub | undefined): h is HttpStub {

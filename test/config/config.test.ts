@@ -102,6 +102,8 @@ describe('every credential may come from a file (<NAME>_FILE)', () => {
     SLACK_BOT_TOKEN: 'xoxb-1234-from-a-file',
     PAGERDUTY_WEBHOOK_SECRETS: 'pd-secret-one,pd-secret-two',
     OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=otlp-key-from-file',
+    SSH_PRIVATE_KEY:
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-from-a-file\n-----END OPENSSH PRIVATE KEY-----',
   };
   const sample = (name: string) => samples[name] ?? `${name.toLowerCase()}-value-from-file`;
 

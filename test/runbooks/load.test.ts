@@ -11,6 +11,7 @@ const examples = [
   'disk-almost-full',
   'high-error-rate',
   'tls-cert-expiry',
+  'vm-disk-almost-full',
 ];
 
 describe('runbooks/', () => {

@@ -1,0 +1,86 @@
+// The example runbook against a real host: Debian's sshd on 127.0.0.1 (this machine as the "VM"), so
+// its df, find and gzip commands meet real tools and a real file system, not stub routes.
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { testRunbook } from 'firebreak/testing';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { vmDiskAlmostFull } from '../../runbooks/vm-disk-almost-full.ts';
+import { defaultSshSettings, parseKnownHosts, type SshSettings } from '../../src/integrations/index.ts';
+import { sshdMissing, startSshd, type TestSshd } from '../support/sshd.ts';
+
+const missing = sshdMissing();
+let sshd: TestSshd;
+let logDir: string;
+
+beforeAll(async () => {
+  if (missing) return;
+  sshd = await startSshd();
+  logDir = join(sshd.dir, 'log');
+  await mkdir(join(logDir, 'app'), { recursive: true });
+  await writeFile(join(logDir, 'app', 'app.log'), Buffer.alloc(2 * 1024 * 1024, 'a'));
+  await writeFile(join(logDir, 'app', 'app.log.1'), Buffer.alloc(3 * 1024 * 1024, 'b'));
+  await writeFile(join(logDir, 'small.log'), 'tiny\n');
+}, 30_000);
+afterAll(async () => {
+  await sshd?.stop();
+});
+
+const hosts = (over: Partial<SshSettings> = {}): SshSettings => ({
+  ...defaultSshSettings(),
+  knownHosts: parseKnownHosts(sshd.knownHosts),
+  user: sshd.user,
+  privateKey: sshd.userKey,
+  ...over,
+});
+
+describe.skipIf(missing)('vm-disk-almost-full on a real host (sshd)', () => {
+  test('df and find run for real; after approval the rotated log is gzipped on the host', async () => {
+    await using t = await testRunbook(vmDiskAlmostFull, {
+      // Threshold 0: any usage counts as full, so the whole runbook runs.
+      input: { host: `127.0.0.1:${sshd.port}`, mountpoint: logDir, logDir, threshold: 0 },
+      ssh: { hosts: hosts() },
+    });
+    expect(await t.statuses()).toMatchObject({
+      usage: 'succeeded',
+      largestLogs: 'succeeded',
+      compressRotated: 'awaiting_approval',
+    });
+    const usage = await t.output('usage');
+    expect(usage?.sizeKiB).toBeGreaterThan(0);
+    expect(usage?.ratio).toBeGreaterThan(0);
+    expect(usage?.ratio).toBeLessThanOrEqual(1);
+    const logs = await t.output('largestLogs');
+    expect(logs?.files).toEqual([
+      { bytes: 3 * 1024 * 1024, path: join(logDir, 'app', 'app.log.1') },
+      { bytes: 2 * 1024 * 1024, path: join(logDir, 'app', 'app.log') },
+    ]);
+    expect(logs?.rotated.map((f) => f.path)).toEqual([join(logDir, 'app', 'app.log.1')]);
+    const listing = (await t.evidence()).find((e) => e.title.startsWith(`Largest files under ${logDir}`));
+    expect(listing?.content).toContain(`3145728\t${join(logDir, 'app', 'app.log.1')}`);
+    expect(existsSync(join(logDir, 'app', 'app.log.1.gz'))).toBe(false);
+
+    await t.approve('compressRotated');
+    expect(existsSync(join(logDir, 'app', 'app.log.1.gz'))).toBe(true);
+    expect(existsSync(join(logDir, 'app', 'app.log.1'))).toBe(false);
+    expect(existsSync(join(logDir, 'app', 'app.log'))).toBe(true); // the live log is left alone
+    const run = await t.advance('1m');
+    expect(run.status).toBe('succeeded');
+    expect(await t.output('compressRotated')).toMatchObject({
+      compressed: [join(logDir, 'app', 'app.log.1')],
+    });
+  }, 60_000);
+
+  test('a host whose key is not pinned fails the run at once: not retried, fingerprint named', async () => {
+    await using t = await testRunbook(vmDiskAlmostFull, {
+      input: { host: `127.0.0.1:${sshd.port}`, mountpoint: logDir, logDir, threshold: 0 },
+      ssh: { hosts: hosts({ knownHosts: parseKnownHosts(sshd.wrongKnownHosts) }) },
+    });
+    const run = await t.finish();
+    expect(run.status).toBe('failed');
+    const usage = await t.step('usage');
+    expect(usage.attempt).toBe(1);
+    expect(usage.error).toMatchObject({ code: 'ssh_host_key', nonRetryable: true });
+    expect(usage.error?.message).toContain(sshd.hostFingerprint);
+  }, 60_000);
+});
