@@ -55,7 +55,8 @@ export class FakeKubernetes {
   goneAs: 'event' | 'status' = 'event';
   url = '';
 
-  constructor(private readonly token: string) {}
+  /** The bearer token it accepts; a test rotates it. */
+  constructor(public token: string) {}
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => this.answer(req, res));
