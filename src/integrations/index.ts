@@ -2,6 +2,6 @@
 // PagerDuty, Grafana, hosts over SSH). They ship in the package, not in the example runbooks' lib/,
 // because firebreak's own edges use them too (a Slack button that silences an alert, the write-back
 // that acknowledges the page a run is handling): one client, one set of tests, for both.
-export {};
+
 // Kubernetes: which API server and as whom (runbooks/lib and the Kubernetes watcher share it).
 export * from './kubernetes/index.ts';

@@ -55,7 +55,12 @@ export class Leases {
   }
 
   /** Extends the holding and merges `state` into the row; false when the lease is no longer ours. */
-  async renew(h: LeaseHolding, ttlMs: number, now: Date, state: Record<string, unknown> = {}): Promise<boolean> {
+  async renew(
+    h: LeaseHolding,
+    ttlMs: number,
+    now: Date,
+    state: Record<string, unknown> = {},
+  ): Promise<boolean> {
     const rows = await this.db.query(RENEW_SQL, [
       h.name,
       h.holder,

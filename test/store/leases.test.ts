@@ -34,13 +34,21 @@ describe('leases', () => {
     expect(await a.renew(ha!, 10_000, at(5_000), { resourceVersions: { pods: '42' } })).toBe(true);
     expect(await b.acquire('job-1', 'replica-b', 10_000, at(14_000))).toBeNull();
     const hb = await b.acquire('job-1', 'replica-b', 10_000, at(15_001));
-    expect(hb).toMatchObject({ generation: 2, takenOverFrom: 'replica-a', state: { resourceVersions: { pods: '42' } } });
+    expect(hb).toMatchObject({
+      generation: 2,
+      takenOverFrom: 'replica-a',
+      state: { resourceVersions: { pods: '42' } },
+    });
     // replica-a was paused past its lease: its renewal and its state no longer count.
     expect(await a.renew(ha!, 10_000, at(15_002), { resourceVersions: { pods: '1' } })).toBe(false);
     expect(await b.renew(hb!, 10_000, at(16_000), { resourceVersions: { pods: '43' } })).toBe(true);
     await b.release(hb!, at(17_000));
     const again = await a.acquire('job-1', 'replica-a', 10_000, at(17_000));
-    expect(again).toMatchObject({ generation: 3, takenOverFrom: 'replica-b', state: { resourceVersions: { pods: '43' } } });
+    expect(again).toMatchObject({
+      generation: 3,
+      takenOverFrom: 'replica-b',
+      state: { resourceVersions: { pods: '43' } },
+    });
   });
 
   test('holders racing for a free lease end with exactly one', async () => {

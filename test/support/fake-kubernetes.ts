@@ -87,7 +87,10 @@ export class FakeKubernetes {
   bookmark(): void {
     for (const w of this.watches) {
       const { kind, apiVersion } = KINDS[w.resource];
-      this.send(w, { type: 'BOOKMARK', object: { kind, apiVersion, metadata: { resourceVersion: String(this.rv) } } });
+      this.send(w, {
+        type: 'BOOKMARK',
+        object: { kind, apiVersion, metadata: { resourceVersion: String(this.rv) } },
+      });
     }
   }
 
@@ -131,25 +134,45 @@ export class FakeKubernetes {
     w.res.write(`${JSON.stringify(event)}\n`);
   }
 
-  private answer(req: IncomingMessage, res: ServerResponse): void {
+  /** Returns what was sent, so each refusal reads `return status(…)`. */
+  private answer(req: IncomingMessage, res: ServerResponse): ServerResponse {
     const url = new URL(req.url ?? '/', 'http://fake');
     const query = Object.fromEntries(url.searchParams);
     const record = (status: number) =>
-      this.requests.push({ path: url.pathname, query, status, authorization: req.headers.authorization ?? null });
-    const status = (code: number, reason: string, message: string) => {
+      this.requests.push({
+        path: url.pathname,
+        query,
+        status,
+        authorization: req.headers.authorization ?? null,
+      });
+    const status = (code: number, reason: string, message: string): ServerResponse => {
       record(code);
       res.writeHead(code, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code }));
+      return res.end(
+        JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message,
+          reason,
+          code,
+        }),
+      );
     };
-    if (req.headers.authorization !== `Bearer ${this.token}`) return status(401, 'Unauthorized', 'Unauthorized');
-    if (req.method !== 'GET') return status(405, 'MethodNotAllowed', `the server does not allow ${req.method} here`);
+    if (req.headers.authorization !== `Bearer ${this.token}`)
+      return status(401, 'Unauthorized', 'Unauthorized');
+    if (req.method !== 'GET')
+      return status(405, 'MethodNotAllowed', `the server does not allow ${req.method} here`);
     const route = this.route(url.pathname);
-    if (!route) return status(404, 'NotFound', `the server could not find the requested resource ${url.pathname}`);
+    if (!route)
+      return status(404, 'NotFound', `the server could not find the requested resource ${url.pathname}`);
     const watch = query.watch;
     if (watch !== undefined && !['1', 'true', 'false', '0'].includes(watch)) {
       return status(400, 'BadRequest', `invalid watch value ${watch}`);
     }
-    if (query.limit !== undefined && !/^\d+$/.test(query.limit)) return status(400, 'BadRequest', 'invalid limit');
+    if (query.limit !== undefined && !/^\d+$/.test(query.limit))
+      return status(400, 'BadRequest', 'invalid limit');
     if (watch === '1' || watch === 'true') return this.watch(route, query, res, record, status);
     record(200);
     const items = [...this.objects.values()]
@@ -157,7 +180,14 @@ export class FakeKubernetes {
       .map((o) => o.object);
     const { kind, apiVersion } = KINDS[route.resource];
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ kind: `${kind}List`, apiVersion, metadata: { resourceVersion: String(this.rv) }, items }));
+    return res.end(
+      JSON.stringify({
+        kind: `${kind}List`,
+        apiVersion,
+        metadata: { resourceVersion: String(this.rv) },
+        items,
+      }),
+    );
   }
 
   private watch(
@@ -165,8 +195,8 @@ export class FakeKubernetes {
     query: Record<string, string>,
     res: ServerResponse,
     record: (s: number) => void,
-    status: (code: number, reason: string, message: string) => void,
-  ): void {
+    status: (code: number, reason: string, message: string) => ServerResponse,
+  ): ServerResponse {
     const from = Number(query.resourceVersion ?? this.rv);
     if (!Number.isInteger(from)) return status(400, 'BadRequest', 'invalid resourceVersion');
     const tooOld = from < this.oldest - 1;
@@ -179,14 +209,22 @@ export class FakeKubernetes {
     if (tooOld) {
       this.send(w, {
         type: 'ERROR',
-        object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${from} (${this.oldest})`, reason: 'Expired', code: 410 },
+        object: {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: `too old resource version: ${from} (${this.oldest})`,
+          reason: 'Expired',
+          code: 410,
+        },
       });
-      res.end();
-      return;
+      return res.end();
     }
     for (const c of this.history) if (c.rv > from && sees(w, c)) this.send(w, this.event(c));
     this.watches.add(w);
     res.on('close', () => this.watches.delete(w));
+    return res;
   }
 
   private route(path: string): { resource: Resource; namespace: string | null } | null {
@@ -226,7 +264,15 @@ export function pod(
       namespace,
       uid: `uid-${namespace}-${name}`,
       labels: { app: deployment, 'pod-template-hash': hash },
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${deployment}-${hash}`, controller: true, uid: 'rs' }],
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          name: `${deployment}-${hash}`,
+          controller: true,
+          uid: 'rs',
+        },
+      ],
     },
     spec: { nodeName: 'node-1', containers: [{ name: 'app', image: `registry.example/${deployment}:1` }] },
     status: {
@@ -238,10 +284,23 @@ export function pod(
           restartCount: container.waiting === 'CrashLoopBackOff' ? 5 : 0,
           image: `registry.example/${deployment}:1`,
           state: container.waiting
-            ? { waiting: { reason: container.waiting, message: container.message ?? 'back-off restarting failed container' } }
+            ? {
+                waiting: {
+                  reason: container.waiting,
+                  message: container.message ?? 'back-off restarting failed container',
+                },
+              }
             : { running: { startedAt: '2026-01-01T00:00:00Z' } },
           ...(container.lastTerminated
-            ? { lastState: { terminated: { reason: container.lastTerminated, exitCode: 137, finishedAt: '2026-01-01T00:00:00Z' } } }
+            ? {
+                lastState: {
+                  terminated: {
+                    reason: container.lastTerminated,
+                    exitCode: 137,
+                    finishedAt: '2026-01-01T00:00:00Z',
+                  },
+                },
+              }
             : {}),
         },
       ],
@@ -254,12 +313,19 @@ export function node(name: string, ready: 'True' | 'False' | 'Unknown', since: D
     metadata: { name, uid: `uid-${name}` },
     status: {
       conditions: [
-        { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', lastTransitionTime: since.toISOString() },
+        {
+          type: 'MemoryPressure',
+          status: 'False',
+          reason: 'KubeletHasSufficientMemory',
+          lastTransitionTime: since.toISOString(),
+        },
         {
           type: 'Ready',
           status: ready,
-          reason: ready === 'True' ? 'KubeletReady' : ready === 'False' ? 'KubeletNotReady' : 'NodeStatusUnknown',
-          message: ready === 'True' ? 'kubelet is posting ready status' : 'Kubelet stopped posting node status.',
+          reason:
+            ready === 'True' ? 'KubeletReady' : ready === 'False' ? 'KubeletNotReady' : 'NodeStatusUnknown',
+          message:
+            ready === 'True' ? 'kubelet is posting ready status' : 'Kubelet stopped posting node status.',
           lastHeartbeatTime: since.toISOString(),
           lastTransitionTime: since.toISOString(),
         },
@@ -275,10 +341,28 @@ export function deployment(namespace: string, name: string, stuck: boolean): Kub
     status: {
       observedGeneration: 3,
       conditions: [
-        { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', lastTransitionTime: '2026-01-01T00:00:00Z' },
+        {
+          type: 'Available',
+          status: 'True',
+          reason: 'MinimumReplicasAvailable',
+          lastTransitionTime: '2026-01-01T00:00:00Z',
+        },
         stuck
-          ? { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${name}-5d8f9c7b6" has timed out progressing.`, lastTransitionTime: '2026-01-01T00:10:00Z', lastUpdateTime: '2026-01-01T00:10:00Z' }
-          : { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', lastTransitionTime: '2026-01-01T00:00:00Z', lastUpdateTime: '2026-01-01T00:00:00Z' },
+          ? {
+              type: 'Progressing',
+              status: 'False',
+              reason: 'ProgressDeadlineExceeded',
+              message: `ReplicaSet "${name}-5d8f9c7b6" has timed out progressing.`,
+              lastTransitionTime: '2026-01-01T00:10:00Z',
+              lastUpdateTime: '2026-01-01T00:10:00Z',
+            }
+          : {
+              type: 'Progressing',
+              status: 'True',
+              reason: 'NewReplicaSetAvailable',
+              lastTransitionTime: '2026-01-01T00:00:00Z',
+              lastUpdateTime: '2026-01-01T00:00:00Z',
+            },
       ],
     },
   };

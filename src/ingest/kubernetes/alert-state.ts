@@ -54,8 +54,14 @@ export class AlertState {
   }
 
   /** A full list of `resource` within `inScope`: whatever fires there and is not in `alerts` resolves. */
-  relist(resource: KubeResource, inScope: (labels: Record<string, string>) => boolean, alerts: readonly KubeAlert[]): Promise<void> {
-    return this.serial(() => this.apply(alerts, (h) => h.resource === resource && inScope(h.alert.labels), resource));
+  relist(
+    resource: KubeResource,
+    inScope: (labels: Record<string, string>) => boolean,
+    alerts: readonly KubeAlert[],
+  ): Promise<void> {
+    return this.serial(() =>
+      this.apply(alerts, (h) => h.resource === resource && inScope(h.alert.labels), resource),
+    );
   }
 
   private serial(fn: () => Promise<void>): Promise<void> {
@@ -64,7 +70,11 @@ export class AlertState {
     return next;
   }
 
-  private async apply(alerts: readonly KubeAlert[], covers: (h: Held) => boolean, resource: KubeResource): Promise<void> {
+  private async apply(
+    alerts: readonly KubeAlert[],
+    covers: (h: Held) => boolean,
+    resource: KubeResource,
+  ): Promise<void> {
     const holding = new Set(alerts.map((a) => a.fingerprint));
     const batches = new Map<string, KubernetesBatch>();
     const add = (a: OpenAlert, status: 'firing' | 'resolved', startsAt: Date | null) => {

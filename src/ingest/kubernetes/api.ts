@@ -4,7 +4,7 @@
 // node:http(s) rather than fetch: the CA of an in-cluster API server goes straight to the request, and
 // the stream is read line by line as it arrives.
 import { readFile } from 'node:fs/promises';
-import { type IncomingMessage, request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { FirebreakError } from '../../core/errors.ts';
 import { bearerToken, type KubernetesEndpoint } from '../../integrations/kubernetes/endpoint.ts';
@@ -88,7 +88,10 @@ export class KubernetesApi {
         const event = JSON.parse(line) as WatchEvent;
         if (event.type === 'ERROR') {
           const status = event.object.code ?? 500;
-          throw new KubernetesApiError(status, `watch ${path}: ${event.object.message ?? event.object.reason ?? 'error'}`);
+          throw new KubernetesApiError(
+            status,
+            `watch ${path}: ${event.object.message ?? event.object.reason ?? 'error'}`,
+          );
         }
         await onEvent(event);
       }
@@ -106,13 +109,18 @@ export class KubernetesApi {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = send(url, { method: 'GET', headers, signal, ...(ca ? { ca } : {}) }, resolve);
-      req.setTimeout(this.idleMs, () => req.destroy(new KubernetesApiError(0, `${url.pathname}: no data for ${this.idleMs} ms`)));
+      req.setTimeout(this.idleMs, () =>
+        req.destroy(new KubernetesApiError(0, `${url.pathname}: no data for ${this.idleMs} ms`)),
+      );
       req.once('error', reject);
       req.end();
     });
     if (res.statusCode !== 200) {
       const text = await readAll(res).catch(() => '');
-      throw new KubernetesApiError(res.statusCode ?? 0, `GET ${url.pathname} answered ${res.statusCode}: ${statusMessage(text)}`);
+      throw new KubernetesApiError(
+        res.statusCode ?? 0,
+        `GET ${url.pathname} answered ${res.statusCode}: ${statusMessage(text)}`,
+      );
     }
     return res;
   }

@@ -53,7 +53,10 @@ interface Meta {
 
 interface ContainerStatus {
   name?: string;
-  state?: { waiting?: { reason?: string; message?: string }; terminated?: { reason?: string; finishedAt?: string } };
+  state?: {
+    waiting?: { reason?: string; message?: string };
+    terminated?: { reason?: string; finishedAt?: string };
+  };
   lastState?: { terminated?: { reason?: string; finishedAt?: string; exitCode?: number } };
 }
 
@@ -84,7 +87,10 @@ export function locate(labels: Record<string, string>): { resource: KubeResource
   const resource = RESOURCE_OF[labels.alertname ?? ''];
   if (!resource) return null;
   const name = resource === 'pods' ? labels.pod : resource === 'nodes' ? labels.node : labels.deployment;
-  return { resource, objectKey: `${resource}/${resource === 'nodes' ? '' : (labels.namespace ?? '')}/${name ?? ''}` };
+  return {
+    resource,
+    objectKey: `${resource}/${resource === 'nodes' ? '' : (labels.namespace ?? '')}/${name ?? ''}`,
+  };
 }
 
 export function evaluate(resource: KubeResource, obj: KubeObject, now: Date): Evaluation {
@@ -160,14 +166,29 @@ function podAlerts(pod: KubeObject, now: Date): KubeAlert[] {
     const waiting = c.state?.waiting;
     const where = `${namespace}/${podName} (${container})`;
     if (waiting?.reason === 'CrashLoopBackOff') {
-      alert(ALERTNAMES.crashLooping, waiting.reason, `Pod ${where} is in CrashLoopBackOff. ${clip(waiting.message)}`.trim(), now);
+      alert(
+        ALERTNAMES.crashLooping,
+        waiting.reason,
+        `Pod ${where} is in CrashLoopBackOff. ${clip(waiting.message)}`.trim(),
+        now,
+      );
     }
     if (waiting?.reason === 'ImagePullBackOff' || waiting?.reason === 'ErrImagePull') {
-      alert(ALERTNAMES.imagePull, waiting.reason, `Pod ${where} cannot pull its image: ${clip(waiting.message)}`.trim(), now);
+      alert(
+        ALERTNAMES.imagePull,
+        waiting.reason,
+        `Pod ${where} cannot pull its image: ${clip(waiting.message)}`.trim(),
+        now,
+      );
     }
     const oom = [c.state?.terminated, c.lastState?.terminated].find((t) => t?.reason === 'OOMKilled');
     if (oom) {
-      alert(ALERTNAMES.oomKilled, 'OOMKilled', `Container ${where} was OOMKilled (out of memory).`, date(oom.finishedAt) ?? now);
+      alert(
+        ALERTNAMES.oomKilled,
+        'OOMKilled',
+        `Container ${where} was OOMKilled (out of memory).`,
+        date(oom.finishedAt) ?? now,
+      );
     }
   }
   return out;
@@ -184,7 +205,17 @@ function nodeAlerts(node: KubeObject, now: Date): Evaluation {
   const reason = ready.reason ?? (ready.status === 'Unknown' ? 'NodeStatusUnknown' : 'NotReady');
   const summary = `Node ${name} has been NotReady (Ready=${ready.status}) since ${since.toISOString()}. ${clip(ready.message)}`;
   return {
-    alerts: [build('nodes', node, { alertname, node: name }, { alertname, node: name, reason, status: ready.status ?? '' }, name, summary.trim(), since)],
+    alerts: [
+      build(
+        'nodes',
+        node,
+        { alertname, node: name },
+        { alertname, node: name, reason, status: ready.status ?? '' },
+        name,
+        summary.trim(),
+        since,
+      ),
+    ],
     recheckAt: null,
   };
 }
@@ -198,7 +229,14 @@ function deploymentAlerts(d: KubeObject): KubeAlert[] {
   const labels = { alertname, namespace, deployment: name, reason: progressing.reason };
   const summary = `Deployment ${namespace}/${name} exceeded its progress deadline: ${clip(progressing.message)}`;
   return [
-    build('deployments', d, { alertname, namespace, deployment: name }, labels, name, summary,
-      date(progressing.lastTransitionTime) ?? date(progressing.lastUpdateTime)),
+    build(
+      'deployments',
+      d,
+      { alertname, namespace, deployment: name },
+      labels,
+      name,
+      summary,
+      date(progressing.lastTransitionTime) ?? date(progressing.lastUpdateTime),
+    ),
   ];
 }

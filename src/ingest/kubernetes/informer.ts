@@ -8,7 +8,7 @@ import type { Logger } from '../../core/logger.ts';
 import { type RetryPolicy, retryDelayMs } from '../../core/retry.ts';
 import type { TypedEvents } from '../../core/typed-events.ts';
 import type { AlertState } from './alert-state.ts';
-import { KubernetesApiError, type KubernetesApi, type WatchEvent } from './api.ts';
+import { type KubernetesApi, KubernetesApiError, type WatchEvent } from './api.ts';
 import { evaluate, type KubeObject, type KubeResource, objectKey } from './conditions.ts';
 
 export interface WatcherEvents {
@@ -37,7 +37,11 @@ export interface InformerOptions {
   reached: (resourceVersion: string) => void;
 }
 
-const GROUPS: Record<KubeResource, string> = { pods: '/api/v1', nodes: '/api/v1', deployments: '/apis/apps/v1' };
+const GROUPS: Record<KubeResource, string> = {
+  pods: '/api/v1',
+  nodes: '/api/v1',
+  deployments: '/apis/apps/v1',
+};
 
 export function streamName(resource: KubeResource, namespace: string | null): string {
   return namespace === null ? resource : `${resource}@${namespace}`;
@@ -64,7 +68,7 @@ export class Informer {
           if (!resourceVersion) resourceVersion = await this.list(signal);
           this.o.events.emit('watching', { stream: this.stream, resourceVersion });
           await this.o.api.watch(this.path, resourceVersion, signal, async (e) => {
-            resourceVersion = await this.handle(e, signal) ?? resourceVersion;
+            resourceVersion = (await this.handle(e, signal)) ?? resourceVersion;
             failures = 0;
           });
         } catch (err) {
@@ -109,7 +113,11 @@ export class Informer {
       await this.o.state.object(this.o.resource, key, alerts);
     }
     if (resourceVersion) this.o.reached(resourceVersion);
-    this.o.events.emit('event', { stream: this.stream, type: e.type, resourceVersion: resourceVersion ?? '' });
+    this.o.events.emit('event', {
+      stream: this.stream,
+      type: e.type,
+      resourceVersion: resourceVersion ?? '',
+    });
     return resourceVersion;
   }
 

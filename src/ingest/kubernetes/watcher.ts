@@ -58,7 +58,13 @@ export class KubernetesWatcher {
     this.leases = new Leases(o.db);
     this.api = new KubernetesApi(o.endpoint, o.idleMs);
     this.leaseMs = o.leaseMs ?? 15_000;
-    this.backoff = retryPolicy({ initialDelayMs: 500, backoffFactor: 2, maxDelayMs: 30_000, jitter: 0.5, ...o.backoff });
+    this.backoff = retryPolicy({
+      initialDelayMs: 500,
+      backoffFactor: 2,
+      maxDelayMs: 30_000,
+      jitter: 0.5,
+      ...o.backoff,
+    });
   }
 
   /** Whether this replica holds the lease (and so watches). */
@@ -104,7 +110,10 @@ export class KubernetesWatcher {
     const signal = AbortSignal.any([stop, lost.signal]);
     const saved = (h.state.resourceVersions ?? {}) as Record<string, string>;
     const reached: Record<string, string> = {};
-    const state = new AlertState((batch) => this.send(batch), () => this.o.clock.now());
+    const state = new AlertState(
+      (batch) => this.send(batch),
+      () => this.o.clock.now(),
+    );
     const informers: Promise<void>[] = [];
     try {
       state.loadOpen(await this.openAlerts());
@@ -175,7 +184,8 @@ export class KubernetesWatcher {
   private async send(batch: unknown): Promise<void> {
     const raw = JSON.stringify(batch);
     const result = await this.o.ingestor.ingest('kubernetes', raw, batch, new Headers());
-    if (result.kind === 'schema') throw new Error(`kubernetes batch refused: ${JSON.stringify(result.issues)}`);
+    if (result.kind === 'schema')
+      throw new Error(`kubernetes batch refused: ${JSON.stringify(result.issues)}`);
     if (result.kind !== 'accepted') {
       this.o.logger.warn('kubernetes alert kept as dead letter', { reason: result.reason });
     }

@@ -3,7 +3,15 @@
 // work alike. The body is the watcher's, not a sender's: it is already an alert group.
 import { z } from 'zod';
 import type { Alert } from '../../core/alert.ts';
-import { alertStatusSchema, groupStatus, type ParseResult, parseDate, parsed, parseWith, stringMapSchema } from './common.ts';
+import {
+  alertStatusSchema,
+  groupStatus,
+  type ParseResult,
+  parseDate,
+  parsed,
+  parseWith,
+  stringMapSchema,
+} from './common.ts';
 
 const kubeAlertSchema = z.strictObject({
   fingerprint: z.string().min(1),

@@ -58,7 +58,8 @@ export function tokenOrFile(
 }
 
 export function kubernetesEndpoint(s: KubernetesSettings): KubernetesEndpoint {
-  const token = (fallbackFile?: string) => tokenOrFile('KUBERNETES_TOKEN', s.token, s.tokenFile, fallbackFile);
+  const token = (fallbackFile?: string) =>
+    tokenOrFile('KUBERNETES_TOKEN', s.token, s.tokenFile, fallbackFile);
   if (s.apiUrl) {
     return {
       url: s.apiUrl.replace(/\/+$/, ''),
@@ -83,9 +84,10 @@ export function kubernetesEndpoint(s: KubernetesSettings): KubernetesEndpoint {
 }
 
 /** The token to send now: a token file is read at every call (the kubelet rotates service-account tokens). */
-export async function bearerToken(e: { token: string | undefined; tokenFile?: string }): Promise<
-  string | undefined
-> {
+export async function bearerToken(e: {
+  token: string | undefined;
+  tokenFile?: string;
+}): Promise<string | undefined> {
   if (!e.tokenFile) return e.token;
   const token = (await readFile(e.tokenFile, 'utf8')).trim();
   return token || undefined;

@@ -30,10 +30,11 @@ describe.skipIf(!onPostgres)('one watcher across replicas', () => {
     await fake?.close();
   });
 
-  const leaderOf = () => until(async () => {
-    const leading = servers.filter((s) => s.server.kubernetes?.leading);
-    return leading.length === 1 ? leading[0]! : null;
-  }, 20_000);
+  const leaderOf = () =>
+    until(async () => {
+      const leading = servers.filter((s) => s.server.kubernetes?.leading);
+      return leading.length === 1 ? leading[0]! : null;
+    }, 20_000);
 
   test('exactly one of the two watches; an alert is ingested once', async () => {
     const leader = await leaderOf();
@@ -43,7 +44,10 @@ describe.skipIf(!onPostgres)('one watcher across replicas', () => {
     await until(async () => (fake.openWatches === 3 ? true : null), 20_000);
     fake.set('pods', pod('prod', 'checkout-7d9f8b6c4-x2x9z', { waiting: 'CrashLoopBackOff' }));
     const store = new IncidentStore(leader.fb.store.driver);
-    const incident = await until(async () => (await store.list({})).find((i) => i.source === 'kubernetes') ?? null, 20_000);
+    const incident = await until(
+      async () => (await store.list({})).find((i) => i.source === 'kubernetes') ?? null,
+      20_000,
+    );
     const timeline = await store.timeline(incident.id);
     expect(timeline.filter((e) => e.type === 'alert.firing')).toHaveLength(1);
     expect(fake.openWatches).toBe(3);
@@ -56,7 +60,11 @@ describe.skipIf(!onPostgres)('one watcher across replicas', () => {
     const kept = fake.resourceVersion;
     const before = fake.requests.length;
     const takeover = follower.server.kubernetes!.events.waitFor('leading', () => true, 30_000);
-    const resumed = follower.server.kubernetes!.events.waitFor('watching', (w) => w.stream === 'pods', 30_000);
+    const resumed = follower.server.kubernetes!.events.waitFor(
+      'watching',
+      (w) => w.stream === 'pods',
+      30_000,
+    );
     await leader.close();
     servers.splice(servers.indexOf(leader), 1);
     const took = await takeover;

@@ -69,8 +69,17 @@ describe('Kubernetes events as an alert source', () => {
 
   test('conditions become incidents through the one ingest path, and the crash-looping runbook starts', async () => {
     const crash = await openIncident(s, 'KubePodCrashLooping/prod/checkout');
-    expect(crash).toMatchObject({ status: 'firing', title: 'KubePodCrashLooping: prod/checkout', severity: 'warning' });
-    expect(crash.labels).toEqual({ alertname: 'KubePodCrashLooping', namespace: 'prod', deployment: 'checkout', severity: 'warning' });
+    expect(crash).toMatchObject({
+      status: 'firing',
+      title: 'KubePodCrashLooping: prod/checkout',
+      severity: 'warning',
+    });
+    expect(crash.labels).toEqual({
+      alertname: 'KubePodCrashLooping',
+      namespace: 'prod',
+      deployment: 'checkout',
+      severity: 'warning',
+    });
     const view = await s.incident(crash.id);
     expect(view.alerts.map((a) => a.labels)).toEqual([
       expect.objectContaining({ pod: CHECKOUT_1, container: 'app', reason: 'CrashLoopBackOff' }),
@@ -93,7 +102,14 @@ describe('Kubernetes events as an alert source', () => {
   test('every request carries the bearer token; the fake refuses one without it, as the API server does', async () => {
     expect(fake.requests.length).toBeGreaterThan(0);
     expect(fake.requests.every((r) => r.authorization === `Bearer ${TOKEN}` && r.status === 200)).toBe(true);
-    expect(fake.requests.some((r) => r.path === '/api/v1/namespaces/prod/pods' && r.query.watch === '1' && r.query.allowWatchBookmarks === 'true')).toBe(true);
+    expect(
+      fake.requests.some(
+        (r) =>
+          r.path === '/api/v1/namespaces/prod/pods' &&
+          r.query.watch === '1' &&
+          r.query.allowWatchBookmarks === 'true',
+      ),
+    ).toBe(true);
     expect(fake.requests.some((r) => r.path === '/api/v1/nodes')).toBe(true);
     expect(fake.requests.some((r) => r.path === '/apis/apps/v1/namespaces/prod/deployments')).toBe(true);
     const res = await fetch(`${fake.url}/api/v1/pods`);
@@ -164,7 +180,9 @@ describe('Kubernetes events as an alert source', () => {
     );
     expect(JSON.stringify(rows)).not.toContain(TOKEN);
     expect(s.logs.join('\n')).not.toContain(TOKEN);
-    expect(s.printed.join('\n')).toContain('Kubernetes: watching pods, deployments in namespaces prod and nodes');
+    expect(s.printed.join('\n')).toContain(
+      'Kubernetes: watching pods, deployments in namespaces prod and nodes',
+    );
   });
 });
 
