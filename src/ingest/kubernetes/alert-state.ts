@@ -5,14 +5,8 @@
 import type { KubernetesBatch } from '../sources/kubernetes.ts';
 import { type KubeAlert, type KubeResource, locate } from './conditions.ts';
 
-export interface OpenAlert {
-  fingerprint: string;
-  groupKey: string;
-  groupLabels: Record<string, string>;
-  title: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-}
+/** An alert as the database keeps it open: what a resolve of it needs. */
+export type OpenAlert = Omit<KubeAlert, 'objectKey' | 'startsAt'>;
 
 /** Hands one group's changes to the ingest path (one batch, committed before it resolves). */
 export type SendBatch = (batch: KubernetesBatch) => Promise<void>;
