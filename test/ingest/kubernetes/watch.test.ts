@@ -171,7 +171,7 @@ describe('Kubernetes events as an alert source', () => {
     expect(fake.requests.some((r) => r.path === '/api/v1/nodes' && r.status === 410)).toBe(true);
   });
 
-  test('the token is nowhere in the database or the logs', async () => {
+  test('the token is nowhere in the database, the logs or the API', async () => {
     const rows = await s.fb.store.driver.query(
       `SELECT (SELECT string_agg(body, '') FROM notifications) AS n,
               (SELECT string_agg(data::text, '') FROM events) AS e,
@@ -180,6 +180,10 @@ describe('Kubernetes events as an alert source', () => {
     );
     expect(JSON.stringify(rows)).not.toContain(TOKEN);
     expect(s.logs.join('\n')).not.toContain(TOKEN);
+    const answers = await Promise.all(
+      ['/api/incidents', '/api/dead-letters', '/metrics'].map((p) => s.get(p)),
+    );
+    for (const a of answers) expect(a.text).not.toContain(TOKEN);
     expect(s.printed.join('\n')).toContain(
       'Kubernetes: watching pods, deployments in namespaces prod and nodes',
     );
