@@ -153,7 +153,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   await whileStarting('loading game days', () => gamedays.start());
   const pruner = startPruner(config, fb, logger);
   if (pruner) observability.watchPruner(pruner);
-  const kubernetes = await startKubernetesWatch(config, { fb, ingestor, logger });
+  const kubernetes = await startKubernetesWatch(config, { fb, ingestor, logger, postmortems });
   // Ends the web UI's live streams at close: an open stream would keep server.close() waiting.
   const shutdown = new AbortController();
   const app = createApp({
@@ -265,7 +265,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
  */
 async function startKubernetesWatch(
   config: Config,
-  deps: { fb: Firebreak; ingestor: Ingestor; logger: Logger },
+  deps: { fb: Firebreak; ingestor: Ingestor; logger: Logger; postmortems: Postmortems },
 ): Promise<KubernetesWatcher | null> {
   const watch = kubernetesWatchOf(config);
   if (!watch) return null;
@@ -281,6 +281,13 @@ async function startKubernetesWatch(
     clock: deps.fb.engine.clock,
     logger: deps.logger.child({ component: 'kubernetes-watch' }),
     holder: deps.fb.engine.workerId,
+    // As the webhook route does: the draft is written when the incident resolves.
+    onResolved: (incidentId) =>
+      void deps.postmortems
+        .regenerate(incidentId)
+        .catch((err) =>
+          deps.logger.warn('postmortem draft failed', { incidentId, error: (err as Error).message }),
+        ),
   });
   watcher.start();
   return watcher;

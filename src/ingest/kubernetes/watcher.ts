@@ -35,6 +35,8 @@ export interface KubernetesWatchOptions {
   backoff?: Partial<RetryPolicy>;
   /** A watch silent this long is taken as dead (default 5 min). */
   idleMs?: number;
+  /** Called when a batch resolved its incident (serve writes the postmortem draft, as for a webhook). */
+  onResolved?: (incidentId: string) => void;
 }
 
 const RESOURCES: readonly KubeResource[] = ['pods', 'nodes', 'deployments'];
@@ -188,6 +190,6 @@ export class KubernetesWatcher {
       throw new Error(`kubernetes batch refused: ${JSON.stringify(result.issues)}`);
     if (result.kind !== 'accepted') {
       this.o.logger.warn('kubernetes alert kept as dead letter', { reason: result.reason });
-    }
+    } else if (result.outcome === 'resolved') this.o.onResolved?.(result.incidentId);
   }
 }

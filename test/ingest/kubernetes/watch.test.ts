@@ -143,6 +143,13 @@ describe('Kubernetes events as an alert source', () => {
     await incidentStatus(s, crash.id, 'resolved');
     const types = (await s.incident(crash.id)).timeline.map((e) => e.type);
     expect(types.filter((t) => t === 'alert.resolved')).toHaveLength(2);
+    // …and its postmortem draft is written, as when a webhook resolves an incident.
+    await until(async () => {
+      const rows = await s.fb.store.driver.query('SELECT 1 FROM postmortems WHERE incident_id = $1', [
+        crash.id,
+      ]);
+      return rows.length === 1 ? true : null;
+    }, 20_000);
   });
 
   test('410 Gone (an ERROR event in the stream) re-lists, and what changed meanwhile resolves', async () => {
