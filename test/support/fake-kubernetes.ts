@@ -51,6 +51,8 @@ export class FakeKubernetes {
   private readonly objects = new Map<string, { resource: Resource; object: KubeObj }>();
   private readonly history: Change[] = [];
   private readonly watches = new Set<Watch>();
+  /** Watches are answered 200 and ended at once, empty (a proxy that cuts long requests). */
+  emptyWatches = false;
   /** How a watch from a compacted resourceVersion is refused. */
   goneAs: 'event' | 'status' = 'event';
   url = '';
@@ -206,6 +208,7 @@ export class FakeKubernetes {
     record(200);
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     const w: Watch = { ...route, res };
+    if (this.emptyWatches) return res.end();
     if (tooOld) {
       this.send(w, {
         type: 'ERROR',

@@ -43,6 +43,9 @@ const GROUPS: Record<KubeResource, string> = {
   deployments: '/apis/apps/v1',
 };
 
+/** A watch that ends sooner than this without an event counts as failed (and backs off). */
+const EMPTY_STREAM_MS = 1_000;
+
 export function streamName(resource: KubeResource, namespace: string | null): string {
   return namespace === null ? resource : `${resource}@${namespace}`;
 }
@@ -67,10 +70,18 @@ export class Informer {
         try {
           if (!resourceVersion) resourceVersion = await this.list(signal);
           this.o.events.emit('watching', { stream: this.stream, resourceVersion });
+          const started = Date.now();
+          let events = 0;
           await this.o.api.watch(this.path, resourceVersion, signal, async (e) => {
             resourceVersion = (await this.handle(e, signal)) ?? resourceVersion;
+            events += 1;
             failures = 0;
           });
+          // A stream that ends at once with nothing in it (a proxy cutting watches, say) is a failure:
+          // watching again at once would hammer the API server.
+          if (events === 0 && Date.now() - started < EMPTY_STREAM_MS) {
+            throw new KubernetesApiError(0, `watch ${this.path} ended at once without an event`);
+          }
         } catch (err) {
           if (signal.aborted) return;
           if (err instanceof KubernetesApiError && err.gone) {
@@ -139,7 +150,15 @@ export class Informer {
           const later = this.evaluate(obj, this.o.clock.now(), signal);
           return this.o.state.object(this.o.resource, key, later);
         })
-        .catch(() => {});
+        // Not lost: the next list (after any watch failure or a new leader) compares again.
+        .catch((err: unknown) => {
+          // An aborted wait is a newer look at the Node (or the end of the watch), not a failure.
+          if (both.aborted) return;
+          this.o.logger.warn('kubernetes recheck failed', {
+            stream: this.stream,
+            error: (err as Error).message,
+          });
+        });
     }
     return alerts;
   }

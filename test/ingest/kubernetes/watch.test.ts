@@ -178,6 +178,16 @@ describe('Kubernetes events as an alert source', () => {
     expect(fake.requests.some((r) => r.path === '/api/v1/nodes' && r.status === 410)).toBe(true);
   });
 
+  test('a watch that ends at once without an event backs off instead of hammering the API server', async () => {
+    const failed = watcher(s).events.waitFor('failed', (f) => f.error.includes('ended at once'));
+    fake.emptyWatches = true;
+    fake.dropWatches();
+    const f = await failed;
+    expect(f.retryInMs).toBeGreaterThan(0);
+    fake.emptyWatches = false;
+    await until(async () => (fake.openWatches === 3 ? true : null), 40_000);
+  });
+
   test('the token is nowhere in the database, the logs or the API', async () => {
     const rows = await s.fb.store.driver.query(
       `SELECT (SELECT string_agg(body, '') FROM notifications) AS n,
