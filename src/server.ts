@@ -9,7 +9,13 @@ import { exposureProblem, exposureWarning } from './api/exposure.ts';
 import { LOOPBACK_NOTE } from './api/operations.ts';
 import { webhookAuth } from './api/webhooks.ts';
 import { Approvals } from './approvals/service.ts';
-import { type Config, firebreakOptionsOf, groupByOf, identitiesOf } from './config/config.ts';
+import {
+  type Config,
+  firebreakOptionsOf,
+  groupByOf,
+  identitiesOf,
+  kubernetesWatchOf,
+} from './config/config.ts';
 import type { Clock } from './core/clock.ts';
 import { parseDuration } from './core/duration.ts';
 import { ValidationError } from './core/errors.ts';
@@ -23,6 +29,7 @@ import { Ingestor } from './incidents/ingest.ts';
 import { Postmortems } from './incidents/postmortems.ts';
 import { redactor } from './incidents/redact.ts';
 import { Router } from './incidents/route.ts';
+import type { KubernetesWatcher } from './ingest/kubernetes/watcher.ts';
 import { slackSettings } from './integrations/slack/settings.ts';
 import type { SlackIntegration } from './integrations/slack/slack.ts';
 import { type Observability, startObservability } from './observability/observability.ts';
@@ -45,6 +52,8 @@ export interface Server {
   observability: Observability;
   /** Retention; null when FIREBREAK_RETENTION is off. */
   pruner: Pruner | null;
+  /** Kubernetes as an alert source; null unless FIREBREAK_KUBERNETES_WATCH (one replica watches). */
+  kubernetes: KubernetesWatcher | null;
   /**
    * Shuts down: /readyz answers 503 at once, running steps get `graceMs` (default 5 s) to reach a commit
    * while requests are still answered, then leases are released and the HTTP server and database close.
@@ -151,6 +160,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   await whileStarting('loading game days', () => gamedays.start());
   const pruner = startPruner(config, fb, logger);
   if (pruner) observability.watchPruner(pruner);
+  const kubernetes = await startKubernetesWatch(config, { fb, ingestor, logger, postmortems });
   // Ends the web UI's live streams at close: an open stream would keep server.close() waiting.
   const shutdown = new AbortController();
   const app = createApp({
@@ -210,6 +220,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     print(`  API: ${LOOPBACK_NOTE}`);
   }
   print(`  ${describeRetention(config)}`);
+  if (kubernetes) print(`  Kubernetes: watching ${kubernetes.describe()} (one replica at a time)`);
   if (!config.FIREBREAK_WORK)
     print('  runs: executed by `firebreak worker` processes only (FIREBREAK_WORK=false)');
   if (fb.store.driver.wakeups === 'polling')
@@ -234,6 +245,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     gamedays,
     observability,
     pruner,
+    kubernetes,
     async close(opts: { graceMs?: number } = {}) {
       if (closed) return;
       closed = true;
@@ -241,6 +253,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       shutdown.abort();
       await gamedays.stop();
       await pruner?.stop();
+      // Before the database closes: the lease is given up, so another replica watches at once.
+      await kubernetes?.stop();
       await fb.engine.stop({ graceMs: opts.graceMs ?? 5_000 });
       // What the engine said while it stopped reaches the outbox before delivery stops.
       if (slack) await slack.close();
@@ -250,6 +264,40 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       await observability.close();
     },
   };
+}
+
+/**
+ * The watcher is an edge like the webhooks: it feeds the same Ingestor, so it runs where one is (serve),
+ * on every replica, and the lease picks the one that watches. Loaded only when it is on.
+ */
+async function startKubernetesWatch(
+  config: Config,
+  deps: { fb: Firebreak; ingestor: Ingestor; logger: Logger; postmortems: Postmortems },
+): Promise<KubernetesWatcher | null> {
+  const watch = kubernetesWatchOf(config);
+  if (!watch) return null;
+  const [{ KubernetesWatcher }, { kubernetesEndpoint }] = await Promise.all([
+    import('./ingest/kubernetes/watcher.ts'),
+    import('./integrations/kubernetes/endpoint.ts'),
+  ]);
+  const watcher = new KubernetesWatcher({
+    endpoint: kubernetesEndpoint(watch.settings),
+    namespaces: watch.namespaces,
+    ingestor: deps.ingestor,
+    db: deps.fb.store.driver,
+    clock: deps.fb.engine.clock,
+    logger: deps.logger.child({ component: 'kubernetes-watch' }),
+    holder: deps.fb.engine.workerId,
+    // As the webhook route does: the draft is written when the incident resolves.
+    onResolved: (incidentId) =>
+      void deps.postmortems
+        .regenerate(incidentId)
+        .catch((err) =>
+          deps.logger.warn('postmortem draft failed', { incidentId, error: (err as Error).message }),
+        ),
+  });
+  watcher.start();
+  return watcher;
 }
 
 /** Stops accepting connections; requests in flight get a second, then every connection is closed. */

@@ -2,19 +2,12 @@
 // runbook file must load even where these are unset, e.g. `firebreak runbooks validate` on a laptop).
 // Defaults point at localhost: `kubectl proxy` on 8001, Prometheus on 9090.
 //
-// Kubernetes, in this order:
-// 1. `KUBERNETES_API_URL` set: that API server, with `KUBERNETES_TOKEN` (or `KUBERNETES_TOKEN_FILE`)
-//    and, for a private CA, `KUBERNETES_CA_FILE`.
-// 2. Inside a pod (`KUBERNETES_SERVICE_HOST` set and a service-account token mounted): the cluster's
-//    own API server at https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT, trusted through the
-//    mounted ca.crt, as the pod's service account. The token file is read at every request: the kubelet
-//    rotates it (about hourly for projected tokens), and an old token is refused.
-// 3. Otherwise `kubectl proxy` on 127.0.0.1:8001.
+// Kubernetes: `KUBERNETES_API_URL` (with `KUBERNETES_TOKEN` or `_FILE`, `KUBERNETES_CA_FILE`), else the
+// pod's own cluster as its service account, else `kubectl proxy` on 127.0.0.1:8001. That choice lives in
+// `firebreak/integrations` (src/integrations/kubernetes), shared with firebreak's Kubernetes watcher.
 // Every token has a `<NAME>_FILE` form, read at every request like the service account's.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { NonRetryableError, z } from 'firebreak';
+import { bearerToken, kubernetesEndpoint, SERVICE_ACCOUNT_DIR, tokenOrFile } from 'firebreak/integrations';
 
 const withoutSlash = z.url().transform((v) => v.replace(/\/+$/, ''));
 const url = (fallback: string) => withoutSlash.default(fallback);
@@ -35,7 +28,7 @@ const schema = z.object({
   KUBERNETES_SERVICE_HOST: secret,
   KUBERNETES_SERVICE_PORT: z.coerce.number().int().min(1).max(65535).default(443),
   /** Where the service account is mounted (the default is Kubernetes'; tests point elsewhere). */
-  KUBERNETES_SERVICE_ACCOUNT_DIR: z.string().default('/var/run/secrets/kubernetes.io/serviceaccount'),
+  KUBERNETES_SERVICE_ACCOUNT_DIR: z.string().default(SERVICE_ACCOUNT_DIR),
   PROMETHEUS_URL: url('http://127.0.0.1:9090'),
   FEATURE_FLAGS_URL: url('http://127.0.0.1:8090'),
   FEATURE_FLAGS_TOKEN: secret,
@@ -78,64 +71,44 @@ export function parseEndpoints(env: Record<string, string | undefined>): Endpoin
   }
   const e = parsed.data;
   return {
-    kubernetes: kubernetesEndpoint(e),
+    kubernetes: kubernetes(e),
     prometheus: { url: e.PROMETHEUS_URL, token: undefined },
     flags: withToken(e.FEATURE_FLAGS_URL, e, 'FEATURE_FLAGS_TOKEN'),
     dbAdmin: withToken(e.DB_ADMIN_URL, e, 'DB_ADMIN_TOKEN'),
   };
 }
 
-type TokenVariable = 'KUBERNETES_TOKEN' | 'FEATURE_FLAGS_TOKEN' | 'DB_ADMIN_TOKEN';
+type TokenVariable = 'FEATURE_FLAGS_TOKEN' | 'DB_ADMIN_TOKEN';
 
-/** `<NAME>` or `<NAME>_FILE` (both at once is a mistake), else the token file given as a fallback. */
-function withToken(url: string, e: Env, name: TokenVariable, fallbackFile?: string): Endpoint {
-  const token = e[name];
-  const tokenFile = e[`${name}_FILE`] ?? (token ? undefined : fallbackFile);
-  if (token && e[`${name}_FILE`]) {
-    throw new NonRetryableError(`runbook endpoints are misconfigured: set ${name} or ${name}_FILE, not both`);
+/** A wrong setting will not fix itself on retry: say which variable is wrong and stop. */
+function misconfigured<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new NonRetryableError(`runbook endpoints are misconfigured: ${(err as Error).message}`);
   }
-  return tokenFile ? { url, token: undefined, tokenFile } : { url, token };
 }
 
-function kubernetesEndpoint(e: Env): Endpoint {
-  const trust = (caFile: string) => ({ caFile });
-  if (e.KUBERNETES_API_URL) {
-    return {
-      ...withToken(e.KUBERNETES_API_URL, e, 'KUBERNETES_TOKEN'),
-      ...(e.KUBERNETES_CA_FILE ? trust(e.KUBERNETES_CA_FILE) : {}),
-      source: 'KUBERNETES_API_URL',
-    };
-  }
-  const account = e.KUBERNETES_SERVICE_ACCOUNT_DIR;
-  if (e.KUBERNETES_SERVICE_HOST && existsSync(join(account, 'token'))) {
-    // An IPv6 service address needs brackets in a URL.
-    const host = e.KUBERNETES_SERVICE_HOST.includes(':')
-      ? `[${e.KUBERNETES_SERVICE_HOST}]`
-      : e.KUBERNETES_SERVICE_HOST;
-    const ca = join(account, 'ca.crt');
-    return {
-      ...withToken(
-        `https://${host}:${e.KUBERNETES_SERVICE_PORT}`,
-        e,
-        'KUBERNETES_TOKEN',
-        join(account, 'token'),
-      ),
-      ...(existsSync(ca) ? trust(ca) : {}),
-      source: 'in-cluster service account',
-    };
-  }
-  return {
-    ...withToken('http://127.0.0.1:8001', e, 'KUBERNETES_TOKEN'),
-    source: 'kubectl proxy',
-  };
+function withToken(url: string, e: Env, name: TokenVariable): Endpoint {
+  return { url, ...misconfigured(() => tokenOrFile(name, e[name], e[`${name}_FILE`])) };
+}
+
+function kubernetes(e: Env): Endpoint {
+  return misconfigured(() =>
+    kubernetesEndpoint({
+      apiUrl: e.KUBERNETES_API_URL,
+      token: e.KUBERNETES_TOKEN,
+      tokenFile: e.KUBERNETES_TOKEN_FILE,
+      caFile: e.KUBERNETES_CA_FILE,
+      serviceHost: e.KUBERNETES_SERVICE_HOST,
+      servicePort: e.KUBERNETES_SERVICE_PORT,
+      serviceAccountDir: e.KUBERNETES_SERVICE_ACCOUNT_DIR,
+    }),
+  );
 }
 
 /** The token to send now: a token file is read at every call (the kubelet rotates service-account tokens). */
-export async function bearerToken(e: Endpoint): Promise<string | undefined> {
-  if (!e.tokenFile) return e.token;
-  const token = (await readFile(e.tokenFile, 'utf8')).trim();
-  return token || undefined;
-}
+export { bearerToken };
 
 let cached: Endpoints | undefined;
 

@@ -3,24 +3,24 @@
 
 import type { Hono } from 'hono';
 import type { Config } from '../config/config.ts';
-import type { AlertSource } from '../core/alert.ts';
+import type { WebhookSource } from '../core/alert.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Ingestor } from '../incidents/ingest.ts';
 import type { Postmortems } from '../incidents/postmortems.ts';
 import { verifyBearer, verifyGrafanaSignature, verifyPagerDutySignature } from '../ingest/auth.ts';
-import { sources } from '../ingest/sources/index.ts';
+import { WEBHOOK_SOURCES } from '../ingest/sources/index.ts';
 import { isLoopback } from './auth.ts';
 import { assertWithinLimit, bodyLimit } from './body-limit.ts';
 import { HttpError } from './errors.ts';
 import { unauthenticated } from './exposure.ts';
 import { setWebhookOutcome } from './webhook-outcomes.ts';
 
-export const webhookSources = Object.keys(sources) as AlertSource[];
+export const webhookSources: readonly WebhookSource[] = WEBHOOK_SOURCES;
 
 type Check = (raw: string, headers: Headers) => boolean;
 
 /** How each source proves itself; null means no secret is configured (loopback only). */
-export function webhookAuth(config: Config): Record<AlertSource, Check | null> {
+export function webhookAuth(config: Config): Record<WebhookSource, Check | null> {
   const bearer = (token: string | undefined): Check | null =>
     token ? (_raw, h) => verifyBearer(h.get('authorization'), token) : null;
   const grafanaSecret = config.GRAFANA_HMAC_SECRET;
@@ -47,7 +47,7 @@ export function mountWebhooks(
   const auth = webhookAuth(deps.config);
   const limit = deps.config.BODY_LIMIT_BYTES;
   app.post('/webhooks/:source', bodyLimit(limit), async (c) => {
-    const source = c.req.param('source') as AlertSource;
+    const source = c.req.param('source') as WebhookSource;
     if (!webhookSources.includes(source)) {
       throw new HttpError(
         404,
@@ -115,7 +115,7 @@ export function mountWebhooks(
  * identified by its body digest (a duplicate within 24 h). Bearer-token senders are not: whoever can
  * replay their request holds the token, and Alertmanager repeats identical bodies on purpose.
  */
-function replayable(config: Config, source: AlertSource): boolean {
+function replayable(config: Config, source: WebhookSource): boolean {
   if (source === 'grafana') return Boolean(config.GRAFANA_HMAC_SECRET) && !config.GRAFANA_TIMESTAMP_HEADER;
   return source === 'pagerduty' && Boolean(config.PAGERDUTY_WEBHOOK_SECRETS?.length);
 }

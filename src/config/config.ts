@@ -142,6 +142,7 @@ export const configSchema = z.object({
   GROUP_BY_PAGERDUTY: labelNames.optional(),
   GROUP_BY_DATADOG: labelNames.optional(),
   GROUP_BY_GENERIC: labelNames.optional(),
+  GROUP_BY_KUBERNETES: labelNames.optional(),
   /** `group=member|member;…`: who belongs to the approver groups that policies name. */
   APPROVER_GROUPS: z
     .string()
@@ -288,6 +289,22 @@ export const configSchema = z.object({
   SSH_CONNECT_TIMEOUT: duration.default('10s'),
   /** A command's default timeout: its channel is killed and the attempt fails (and is retried). */
   SSH_COMMAND_TIMEOUT: duration.default('60s'),
+  // ---- Kubernetes as an alert source (issue 15; docs/kubernetes.md) ----
+  /** Watch Pods, Nodes and Deployments and turn their bad states into alerts (one replica at a time). */
+  FIREBREAK_KUBERNETES_WATCH: bool.default(false),
+  /** Comma-separated namespaces to watch Pods and Deployments in; unset: every namespace. */
+  FIREBREAK_KUBERNETES_NAMESPACES: commaList.optional(),
+  /**
+   * The API server (also the example runbooks'; runbooks/lib/endpoints.ts). Unset: the pod's own
+   * cluster as its service account, else `kubectl proxy`. Checked here only when the watch is on.
+   */
+  KUBERNETES_API_URL: z.string().optional(),
+  /** Its bearer token (or KUBERNETES_TOKEN_FILE); in a pod without it, the service account's. */
+  KUBERNETES_TOKEN: credential(z.string().min(1)).optional(),
+  KUBERNETES_CA_FILE: z.string().optional(),
+  KUBERNETES_SERVICE_HOST: z.string().optional(),
+  KUBERNETES_SERVICE_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  KUBERNETES_SERVICE_ACCOUNT_DIR: z.string().optional(),
 });
 
 export type Config = z.output<typeof configSchema> & {
@@ -306,7 +323,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const problems = [
     ...files.issues,
     ...(parsed.success
-      ? [...slackProblems(parsed.data), ...retentionProblems(parsed.data)]
+      ? [...slackProblems(parsed.data), ...retentionProblems(parsed.data), ...kubernetesProblems(parsed.data)]
       : parsed.error.issues),
   ];
   if (parsed.success && problems.length === 0) {
@@ -406,6 +423,7 @@ export function groupByOf(config: Config): GroupBy {
     pagerduty: config.GROUP_BY_PAGERDUTY,
     datadog: config.GROUP_BY_DATADOG,
     generic: config.GROUP_BY_GENERIC,
+    kubernetes: config.GROUP_BY_KUBERNETES,
   };
   const out: GroupBy = {};
   for (const [source, names] of Object.entries(perSource) as [AlertSource, string[] | undefined][]) {
@@ -460,6 +478,7 @@ export function secretsOf(config: Config): string[] {
     ...Object.values(config.OTEL_EXPORTER_OTLP_HEADERS ?? {}),
     config.FIREBREAK_TOKEN,
     ...sshSecrets({ privateKey: config.SSH_PRIVATE_KEY, passphrase: config.SSH_PRIVATE_KEY_PASSPHRASE }),
+    config.KUBERNETES_TOKEN,
   ].filter((s): s is string => Boolean(s));
 }
 
@@ -485,6 +504,32 @@ function databasePassword(url: string | undefined): string[] {
   } catch {
     return [];
   }
+}
+
+/** A bad KUBERNETES_API_URL stops the start only when firebreak itself watches (runbooks check their own). */
+function kubernetesProblems(c: z.output<typeof configSchema>): { path: string[]; message: string }[] {
+  if (!c.FIREBREAK_KUBERNETES_WATCH || c.KUBERNETES_API_URL === undefined) return [];
+  return z.url({ protocol: /^https?$/ }).safeParse(c.KUBERNETES_API_URL).success
+    ? []
+    : [{ path: ['KUBERNETES_API_URL'], message: 'must be an http(s) URL' }];
+}
+
+/** The Kubernetes watch's settings; null when FIREBREAK_KUBERNETES_WATCH is off. */
+export function kubernetesWatchOf(config: Config) {
+  if (!config.FIREBREAK_KUBERNETES_WATCH) return null;
+  return {
+    namespaces: config.FIREBREAK_KUBERNETES_NAMESPACES ?? [],
+    // KUBERNETES_TOKEN_FILE has been read into KUBERNETES_TOKEN at start (like every *_FILE); the pod's
+    // service-account token file is read at every connection, so its rotation is picked up.
+    settings: {
+      apiUrl: config.KUBERNETES_API_URL,
+      token: config.KUBERNETES_TOKEN,
+      caFile: config.KUBERNETES_CA_FILE,
+      serviceHost: config.KUBERNETES_SERVICE_HOST,
+      servicePort: config.KUBERNETES_SERVICE_PORT,
+      serviceAccountDir: config.KUBERNETES_SERVICE_ACCOUNT_DIR,
+    },
+  };
 }
 
 /** People across surfaces (IDENTITIES), their tokens' roles and their approver groups. */

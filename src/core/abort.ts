@@ -22,3 +22,17 @@ export async function raceAbort<T>(signal: AbortSignal, fn: () => T | Promise<T>
     signal.removeEventListener('abort', onAbort);
   }
 }
+
+/** Resolves after `ms`, or as soon as `signal` aborts (it never rejects): a wait a shutdown cuts short. */
+export function wait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

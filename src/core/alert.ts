@@ -1,7 +1,11 @@
 // The one shape every webhook source is normalised into before routing.
 export type AlertStatus = 'firing' | 'resolved';
 
-export type AlertSource = 'alertmanager' | 'grafana' | 'pagerduty' | 'datadog' | 'generic';
+/** The senders that reach firebreak over HTTP, at POST /webhooks/<source>. */
+export type WebhookSource = 'alertmanager' | 'grafana' | 'pagerduty' | 'datadog' | 'generic';
+
+/** Where an alert came from: a webhook sender, or firebreak's own Kubernetes watcher (src/ingest/kubernetes). */
+export type AlertSource = WebhookSource | 'kubernetes';
 
 export interface Alert {
   source: AlertSource;
@@ -18,7 +22,7 @@ export interface Alert {
 /** One delivery from a sender: the group it belongs to (one incident per active group) and its alerts. */
 export interface AlertBatch {
   source: AlertSource;
-  /** Alertmanager/Grafana groupKey, PagerDuty incident id, Datadog alert_cycle_key, generic id. */
+  /** Alertmanager/Grafana groupKey, PagerDuty incident id, Datadog alert_cycle_key, generic id, the watcher's key. */
   groupKey: string;
   /** firing while any alert of the group fires. */
   status: AlertStatus;

@@ -415,3 +415,19 @@ export const gamedayFires = pgTable(
     index('gameday_fires_run_idx').on(t.runId),
   ],
 );
+
+/**
+ * Named singletons across replicas (the Kubernetes watcher; reusable by any job that one replica at a
+ * time must do): the holder renews `expires_at`; any replica takes the row over once it has passed.
+ * `state` is the holder's to keep for whoever holds the lease next (the watcher's resourceVersions).
+ */
+export const leases = pgTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+  /** Bumped on every change of holder: writes of an older holding can be told apart. */
+  generation: bigint('generation', { mode: 'number' }).notNull().default(1),
+  state: jsonb('state').notNull().default(sql`'{}'::jsonb`),
+  acquiredAt: ts('acquired_at').notNull(),
+  renewedAt: ts('renewed_at').notNull(),
+});

@@ -8,7 +8,7 @@
 // lists, the rules of observability/prometheus-rules.yml, selectors that select.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
@@ -314,5 +314,56 @@ describe('what differs between the overlays', () => {
       }
     }
     expect([...wanted].sort()).toEqual(Object.keys(secret.stringData).sort());
+  });
+});
+
+describe('the kubernetes-watch component (FIREBREAK_KUBERNETES_WATCH)', () => {
+  /** An overlay of one's own: the PostgreSQL overlay with the component added, as docs/kubernetes.md says. */
+  function renderWithWatch(): K8sObject[] {
+    const dir = join(tmp, 'watch-overlay');
+    mkdirSync(dir, { recursive: true });
+    const rel = (p: string) => relative(dir, join(ROOT, p));
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${rel('deploy/kubernetes/overlays/postgres')}\ncomponents:\n  - ${rel('deploy/kubernetes/components/kubernetes-watch')}\n`,
+    );
+    const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`kubectl kustomize: ${r.stderr}`);
+    return parseAllDocuments(r.stdout).map((d) => d.toJS() as K8sObject);
+  }
+
+  test('renders valid objects: serve watches, and the service account may list and watch pods, deployments and nodes', async () => {
+    const objects = renderWithWatch();
+    for (const o of objects) {
+      await expect(validate(o), `${o.kind}/${o.metadata.name}`).resolves.toBeUndefined();
+    }
+    expect(strictFields(objects).output).toBe('');
+    const [serve] = byKind(objects, 'Deployment', 'firebreak');
+    expect(env(podSpec(serve!).containers[0]!)).toMatchObject({
+      FIREBREAK_KUBERNETES_WATCH: 'true',
+      DATABASE_URL_FILE: expect.any(String),
+    });
+    const [worker] = byKind(objects, 'Deployment').filter((d) => d.metadata.name !== 'firebreak');
+    expect(env(podSpec(worker!).containers[0]!).FIREBREAK_KUBERNETES_WATCH).toBeUndefined();
+    const [role] = byKind(objects, 'ClusterRole', 'firebreak-kubernetes-watch');
+    const grants = (role as unknown as { rules: { resources: string[]; verbs: string[] }[] }).rules.flatMap(
+      (r) => r.resources.flatMap((res) => r.verbs.map((v) => `${v} ${res}`)),
+    );
+    expect(grants.sort()).toEqual(
+      [
+        'list pods',
+        'watch pods',
+        'list nodes',
+        'watch nodes',
+        'list deployments',
+        'watch deployments',
+      ].sort(),
+    );
+    const [binding] = byKind(objects, 'ClusterRoleBinding', 'firebreak-kubernetes-watch');
+    expect(binding!.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'firebreak', namespace: 'firebreak' },
+    ]);
+    // Without the component nothing watches and nothing may.
+    expect(byKind(rendered.postgres, 'ClusterRole', 'firebreak-kubernetes-watch')).toEqual([]);
   });
 });

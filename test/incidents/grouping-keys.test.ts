@@ -2,7 +2,7 @@
 // under different settings, and resolves, repeats and replayed dead letters find the incident by the same
 // key. Through real HTTP, on the test database (PGlite, or PostgreSQL with DATABASE_URL).
 import { afterEach, describe, expect, test } from 'vitest';
-import type { AlertSource } from '../../src/core/alert.ts';
+import type { WebhookSource } from '../../src/core/alert.ts';
 import { testDatabase } from '../support/db.ts';
 import { fixtureJson, fixtureRaw, signedHeaders, WEBHOOK_ENV } from '../support/senders.ts';
 import { type TestServer, testServer } from '../support/server.ts';
@@ -31,7 +31,7 @@ async function serverWith(env: Record<string, string>): Promise<TestServer> {
   return srv;
 }
 
-const send = (srv: TestServer, source: AlertSource, body: string | object) => {
+const send = (srv: TestServer, source: WebhookSource, body: string | object) => {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
   return srv.post<Accepted>(`/webhooks/${source}`, raw, signedHeaders(source, raw));
 };

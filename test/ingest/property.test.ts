@@ -3,7 +3,7 @@
 // is not JSON, and mutations of the real fixtures (values replaced, keys removed, text spliced).
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { AlertSource } from '../../src/core/alert.ts';
+import type { WebhookSource } from '../../src/core/alert.ts';
 import { ALERT_SOURCES, signedHeaders, WEBHOOK_ENV, webhookFixtures } from '../support/senders.ts';
 import { type TestServer, testServer } from '../support/server.ts';
 
@@ -104,7 +104,7 @@ const mutation = fc.record({
   text,
 }) as fc.Arbitrary<Mutation>;
 
-function bodies(source: AlertSource): fc.Arbitrary<string> {
+function bodies(source: WebhookSource): fc.Arbitrary<string> {
   const fixtures = webhookFixtures().filter((f) => f.source === source);
   const docs = fixtures.map((f) => JSON.parse(f.raw) as Json);
   const raws = fixtures.map((f) => f.raw);

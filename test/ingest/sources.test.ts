@@ -10,6 +10,8 @@ const SAMPLES: Record<AlertSource, string> = {
   pagerduty: 'pagerduty/incident-triggered.json',
   datadog: 'datadog/triggered.json',
   generic: 'generic/firing.json',
+  // The Kubernetes watcher's own batch (src/ingest/kubernetes), not a webhook body.
+  kubernetes: 'kubernetes/crash-looping.json',
 };
 
 const names = Object.keys(SAMPLES) as AlertSource[];

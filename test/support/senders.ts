@@ -2,9 +2,9 @@
 // fixture bodies of every source.
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { AlertSource } from '../../src/core/alert.ts';
+import type { WebhookSource } from '../../src/core/alert.ts';
 
-export const ALERT_SOURCES: readonly AlertSource[] = [
+export const ALERT_SOURCES: readonly WebhookSource[] = [
   'alertmanager',
   'grafana',
   'pagerduty',
@@ -32,7 +32,7 @@ export function hmacHex(secret: string, message: string): string {
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** The headers the real sender would put on `raw` with the credentials of WEBHOOK_ENV. */
-export function signedHeaders(source: AlertSource, raw: string): Record<string, string> {
+export function signedHeaders(source: WebhookSource, raw: string): Record<string, string> {
   switch (source) {
     case 'alertmanager':
       return { ...bearer(WEBHOOK_ENV.ALERTMANAGER_TOKEN), 'user-agent': 'Alertmanager/0.28.1' };
@@ -48,7 +48,7 @@ export function signedHeaders(source: AlertSource, raw: string): Record<string, 
 }
 
 export interface Fixture {
-  source: AlertSource;
+  source: WebhookSource;
   /** e.g. `alertmanager/repeat.json` */
   name: string;
   raw: string;
