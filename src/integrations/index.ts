@@ -2,4 +2,26 @@
 // PagerDuty, Grafana, hosts over SSH). They ship in the package, not in the example runbooks' lib/,
 // because firebreak's own edges use them too (a Slack button that silences an alert, the write-back
 // that acknowledges the page a run is handling): one client, one set of tests, for both.
-export {};
+export { ApiError, type Fetch, retryAfterMs } from './api-error.ts';
+export {
+  type Annotation,
+  type FoundAnnotation,
+  type GrafanaClient,
+  type GrafanaOptions,
+  grafanaClient,
+} from './grafana/client.ts';
+export { type GrafanaStepOptions, grafana } from './grafana/step.ts';
+export {
+  PAGERDUTY_API_URL,
+  type PagerDutyClient,
+  type PagerDutyNote,
+  type PagerDutyOptions,
+  pagerDutyClient,
+} from './pagerduty/client.ts';
+export { type PagerDutyStepOptions, pagerDuty } from './pagerduty/step.ts';
+export {
+  type PagerDutyWriteBackOutput,
+  pagerDutyWriteBack,
+  type ResolvePolicy,
+} from './pagerduty/write-back.ts';
+export type { StepLike } from './step.ts';

@@ -1,0 +1,196 @@
+// Sends the write-back outbox. Each row ends sent, tried again later, or given up (dead): a 429 holds
+// that service's deliveries in this process until its Retry-After has passed (and spends no attempt);
+// a 5xx, 408 or a network error backs off (a Retry-After on it is respected); any other 4xx is dead at
+// once, recorded on the run's and incident's timeline, never retried. Nothing here blocks a run.
+import type { Clock } from '../../core/clock.ts';
+import type { Logger } from '../../core/logger.ts';
+import { decideRetry, type RetryPolicy } from '../../core/retry.ts';
+import { ApiError } from '../api-error.ts';
+import type { WritebackOutbox, WritebackRow, WritebackService } from './outbox.ts';
+import type { Sender } from './senders.ts';
+
+export interface WritebackCounts {
+  delivered: number;
+  failedAttempts: number;
+  rateLimited: number;
+  abandoned: number;
+}
+
+export interface WritebackDelivererDeps {
+  outbox: WritebackOutbox;
+  senders: Partial<Record<WritebackService, Sender>>;
+  clock: Clock;
+  logger: Logger;
+  retry: RetryPolicy;
+  /** Looks for due rows this often (rows queued in this process are sent at once). */
+  pollMs: number;
+  /** A claimed row is another deliverer's to retry after this long (this one died mid-send). */
+  leaseMs?: number;
+  batch?: number;
+}
+
+type Failure =
+  | { rateLimitMs: number; message: string }
+  | { retryable: boolean; delayMs?: number; message: string };
+
+/** A 429 without Retry-After waits this long. */
+const DEFAULT_RATE_LIMIT_MS = 1_000;
+
+export class WritebackDeliverer {
+  readonly counts: WritebackCounts = { delivered: 0, failedAttempts: 0, rateLimited: 0, abandoned: 0 };
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly pausedUntil = new Map<WritebackService, number>();
+  private running = false;
+  private pumping: Promise<void> | null = null;
+  private again = false;
+
+  constructor(private readonly deps: WritebackDelivererDeps) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const t = setInterval(() => this.poke(), this.deps.pollMs);
+    t.unref();
+    this.timers.add(t);
+    this.poke();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await this.pumping;
+  }
+
+  poke(): void {
+    if (!this.running) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.drain()
+      .catch((err) =>
+        this.deps.logger.warn('write-back delivery pass failed', { error: (err as Error).message }),
+      )
+      .finally(() => {
+        this.pumping = null;
+        if (this.again) {
+          this.again = false;
+          this.poke();
+        }
+      });
+  }
+
+  private now(): number {
+    return this.deps.clock.now().getTime();
+  }
+
+  private wakeIn(ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.poke();
+    }, ms);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  /** The services not held by a 429 right now; the soonest end of a hold when all are. */
+  private open(): { services: WritebackService[]; wait: number } {
+    const all = Object.keys(this.deps.senders) as WritebackService[];
+    const services = all.filter((s) => (this.pausedUntil.get(s) ?? 0) <= this.now());
+    const holds = all.map((s) => (this.pausedUntil.get(s) ?? 0) - this.now()).filter((w) => w > 0);
+    return { services, wait: holds.length > 0 ? Math.min(...holds) : 0 };
+  }
+
+  private async drain(): Promise<void> {
+    const { outbox } = this.deps;
+    while (this.running) {
+      const { services, wait } = this.open();
+      if (wait > 0) this.wakeIn(wait);
+      if (services.length === 0) return;
+      const rows = await outbox.claim(services, this.deps.batch ?? 20, this.deps.leaseMs ?? 30_000);
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        const held = this.pausedUntil.get(row.service) ?? 0;
+        // Stopping, or a 429 came back for an earlier row of this service: hand the row back untouched.
+        if (!this.running || held > this.now()) {
+          await outbox.retryAt(row.id, new Date(Math.max(this.now(), held)), null, false);
+          continue;
+        }
+        await this.deliver(row);
+      }
+    }
+  }
+
+  private async deliver(row: WritebackRow): Promise<void> {
+    const { outbox } = this.deps;
+    const send = this.deps.senders[row.service];
+    if (!send) return this.giveUp(row, `${row.service} is not configured`);
+    let result: Awaited<ReturnType<Sender>>;
+    try {
+      result = await send(row);
+    } catch (err) {
+      return this.failed(row, classify(err));
+    }
+    if (result === 'later')
+      return outbox.retryAt(row.id, new Date(this.now() + this.deps.pollMs), null, false);
+    await outbox.markSent(row.id, result.remoteId);
+    this.counts.delivered++;
+  }
+
+  private async failed(row: WritebackRow, f: Failure): Promise<void> {
+    const { outbox, logger, retry } = this.deps;
+    const attempt = row.attempts + 1;
+    const base = { outboxId: row.id, service: row.service, op: row.op, attempt, error: f.message };
+    if ('rateLimitMs' in f) {
+      this.counts.rateLimited++;
+      const until = Math.max(this.pausedUntil.get(row.service) ?? 0, this.now() + f.rateLimitMs);
+      this.pausedUntil.set(row.service, until);
+      logger.warn('write-back rate limited; holding delivery', {
+        service: row.service,
+        retryAfterMs: f.rateLimitMs,
+      });
+      await outbox.retryAt(row.id, new Date(until), f.message, false);
+      await outbox.timeline(row, 'writeback.delivery_failed', {
+        ...base,
+        retryAt: new Date(until).toISOString(),
+      });
+      return this.wakeIn(f.rateLimitMs);
+    }
+    const decision = decideRetry(retry, attempt, {
+      nonRetryable: !f.retryable,
+      ...(f.delayMs === undefined ? {} : { nextRetryDelayMs: f.delayMs }),
+    });
+    if (!decision.retry) return this.giveUp(row, f.message);
+    this.counts.failedAttempts++;
+    const at = new Date(this.now() + decision.delayMs);
+    logger.warn('write-back delivery failed; will retry', { ...base, retryInMs: decision.delayMs });
+    await outbox.retryAt(row.id, at, f.message, true);
+    await outbox.timeline(row, 'writeback.delivery_failed', { ...base, retryAt: at.toISOString() });
+    this.wakeIn(decision.delayMs);
+  }
+
+  private async giveUp(row: WritebackRow, error: string): Promise<void> {
+    const { outbox, logger } = this.deps;
+    this.counts.abandoned++;
+    const data = { outboxId: row.id, service: row.service, op: row.op, attempts: row.attempts + 1, error };
+    logger.warn('write-back given up', data);
+    await outbox.markDead(row.id, error);
+    await outbox.timeline(row, 'writeback.delivery_abandoned', data);
+  }
+}
+
+export function classify(err: unknown): Failure {
+  if (err instanceof ApiError) {
+    if (err.status === 429) {
+      return { rateLimitMs: err.retryAfterMs ?? DEFAULT_RATE_LIMIT_MS, message: err.message };
+    }
+    return {
+      retryable: !err.nonRetryable,
+      ...(err.retryAfterMs === undefined ? {} : { delayMs: err.retryAfterMs }),
+      message: err.message,
+    };
+  }
+  // Network errors, timeouts, an answer that was not what the API documents: a later try may pass.
+  return { retryable: true, message: (err as Error).message ?? String(err) };
+}
