@@ -100,6 +100,8 @@ export class WritebackFollower {
     const out = step?.output as PagerDutyWriteBackOutput | undefined;
     const run = await this.deps.store.getRun(e.runId);
     if (!out?.pagerdutyIncident || !run || run.dryRun) return;
+    const incident = run.incidentId ? await this.deps.incidents.get(run.incidentId) : null;
+    if (incident?.drill) return;
     await this.acknowledge(run, out.pagerdutyIncident, out.resolve);
   }
 
