@@ -6,7 +6,7 @@ import { fakeGrafana } from '../support/fake-grafana.ts';
 const TOKEN = 'glsa_sa-token-7Qm2xV4p';
 
 describe('Grafana client', () => {
-  test('posts an annotation, turns it into a region, finds it by tags', async () => {
+  test('posts an annotation, turns it into a region, finds it by its dashboard or (organization annotations) by tags', async () => {
     await using g = await fakeGrafana({ token: TOKEN });
     const client = grafanaClient({ fetch, url: g.url, token: TOKEN });
     const id = await client.annotate({
@@ -28,8 +28,12 @@ describe('Grafana client', () => {
         panelId: 2,
       },
     ]);
-    expect((await client.find({ from: 0, to: 2_000, tags: ['firebreak'] })).map((a) => a.id)).toEqual([id]);
-    expect(await client.find({ from: 0, to: 2_000, tags: ['other'] })).toEqual([]);
+    // A dashboard's annotation is found by its dashboard; tags find organization annotations only.
+    expect((await client.find({ from: 0, to: 2_000, dashboardUID: 'abc' })).map((a) => a.id)).toEqual([id]);
+    expect(await client.find({ from: 0, to: 2_000, tags: ['firebreak'] })).toEqual([]);
+    const org = await client.annotate({ time: 1_500, tags: ['firebreak'], text: 'opened' });
+    expect((await client.find({ from: 0, to: 2_000, tags: ['firebreak'] })).map((a) => a.id)).toEqual([org]);
+    expect(await client.find({ from: 1_600, to: 2_000, tags: ['firebreak'] })).toEqual([]);
     const missing = await client.patch(999, { timeEnd: 1 }).catch((e: unknown) => e);
     expect(missing).toMatchObject({ status: 404, nonRetryable: true });
   });

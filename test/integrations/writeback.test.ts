@@ -107,8 +107,8 @@ describe('PagerDuty write-back', () => {
     const url = `${PUBLIC_URL}/incidents/${incidentId}`;
     expect(f.pd.writes('PGR0VU2')).toEqual([
       'acknowledged',
-      `note: firebreak (raise-pool): mitigation "raise-pool" applied. ${url}`,
-      `note: firebreak (raise-pool): run succeeded. ${url}`,
+      `note: firebreak (raise-pool, run ${runId}): mitigation "raise-pool" applied. ${url}`,
+      `note: firebreak (raise-pool, run ${runId}): run succeeded. ${url}`,
       'resolved',
     ]);
     // The documented layout, as the fake checked it.
@@ -140,11 +140,13 @@ describe('PagerDuty write-back', () => {
     const writes = f.pd.writes('PCHK001');
     expect(writes[0]).toBe('acknowledged');
     expect(writes.slice(1, 3)).toEqual([
-      `note: firebreak (restart-checkout): mitigation "restart" applied. ${url}`,
-      `note: firebreak (restart-checkout): mitigation "restart" reverted. ${url}`,
+      `note: firebreak (restart-checkout, run ${runId}): mitigation "restart" applied. ${url}`,
+      `note: firebreak (restart-checkout, run ${runId}): mitigation "restart" reverted. ${url}`,
     ]);
     expect(writes[3]).toMatch(
-      /^note: firebreak \(restart-checkout\): run compensated: .*verification of restart failed/,
+      new RegExp(
+        `^note: firebreak \\(restart-checkout, run ${runId}\\): run compensated: .*verification of restart failed`,
+      ),
     );
     expect(writes).not.toContain('resolved');
     // The end note is sent, so a resolve would have been queued by now (the same listener queues both).
@@ -168,8 +170,8 @@ describe('PagerDuty write-back', () => {
     const runUrl = `${PUBLIC_URL}/runs/${started.body.runId}`;
     expect(f.pd.writes('PASKED1')).toEqual([
       'acknowledged',
-      `note: firebreak (asks-for-write-back): mitigation "scale-out" applied. ${runUrl}`,
-      `note: firebreak (asks-for-write-back): run succeeded. ${runUrl}`,
+      `note: firebreak (asks-for-write-back, run ${started.body.runId}): mitigation "scale-out" applied. ${runUrl}`,
+      `note: firebreak (asks-for-write-back, run ${started.body.runId}): run succeeded. ${runUrl}`,
       'resolved',
     ]);
   });

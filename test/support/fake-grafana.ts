@@ -46,11 +46,15 @@ export async function fakeGrafana(opts: { token: string }): Promise<FakeGrafana>
       const from = Number(r.query.get('from') ?? 0);
       const to = Number(r.query.get('to') ?? Number.MAX_SAFE_INTEGER);
       const tags = r.query.getAll('tags');
+      const dashboard = r.query.get('dashboardUID');
+      // As Grafana: tags filter organization annotations (those of no dashboard) only.
+      const scoped = (a: GrafanaAnnotation) =>
+        dashboard
+          ? a.dashboardUID === dashboard
+          : tags.length === 0 || (a.dashboardUID === null && tags.every((t) => a.tags.includes(t)));
       return {
         status: 200,
-        body: annotations.filter(
-          (a) => a.time <= to && Math.max(a.time, a.timeEnd) >= from && tags.every((t) => a.tags.includes(t)),
-        ),
+        body: annotations.filter((a) => a.time <= to && Math.max(a.time, a.timeEnd) >= from && scoped(a)),
       };
     }
     const write = r.method === 'POST' || r.method === 'PATCH';

@@ -36,8 +36,17 @@ export interface GrafanaClient {
   annotate(a: Annotation): Promise<number>;
   /** PATCH /api/annotations/{id}: changes only the fields given (turn a point into a region with timeEnd). */
   patch(id: number, change: Partial<Pick<Annotation, 'time' | 'timeEnd' | 'tags' | 'text'>>): Promise<void>;
-  /** GET /api/annotations?from&to&tags… */
-  find(q: { from: number; to: number; tags: readonly string[]; limit?: number }): Promise<FoundAnnotation[]>;
+  /**
+   * GET /api/annotations?from&to… Grafana filters by `tags` among organization annotations only, so a
+   * dashboard's annotations are found by its `dashboardUID` instead.
+   */
+  find(q: {
+    from: number;
+    to: number;
+    tags?: readonly string[];
+    dashboardUID?: string;
+    limit?: number;
+  }): Promise<FoundAnnotation[]>;
 }
 
 export function grafanaClient(opts: GrafanaOptions): GrafanaClient {
@@ -69,7 +78,8 @@ export function grafanaClient(opts: GrafanaOptions): GrafanaClient {
         to: String(q.to),
         limit: String(q.limit ?? 100),
       });
-      for (const t of q.tags) params.append('tags', t);
+      if (q.dashboardUID) params.set('dashboardUID', q.dashboardUID);
+      else for (const t of q.tags ?? []) params.append('tags', t);
       const res = await call('GET', `/api/annotations?${params}`);
       return Array.isArray(res) ? (res as FoundAnnotation[]) : [];
     },

@@ -94,19 +94,16 @@ export class WritebackDeliverer {
     this.timers.add(t);
   }
 
-  /** The services not held by a 429 right now; the soonest end of a hold when all are. */
-  private open(): { services: WritebackService[]; wait: number } {
+  /** The services not held by a 429 right now (a hold's end has its wake-up set where it began). */
+  private open(): WritebackService[] {
     const all = Object.keys(this.deps.senders) as WritebackService[];
-    const services = all.filter((s) => (this.pausedUntil.get(s) ?? 0) <= this.now());
-    const holds = all.map((s) => (this.pausedUntil.get(s) ?? 0) - this.now()).filter((w) => w > 0);
-    return { services, wait: holds.length > 0 ? Math.min(...holds) : 0 };
+    return all.filter((s) => (this.pausedUntil.get(s) ?? 0) <= this.now());
   }
 
   private async drain(): Promise<void> {
     const { outbox } = this.deps;
     while (this.running) {
-      const { services, wait } = this.open();
-      if (wait > 0) this.wakeIn(wait);
+      const services = this.open();
       if (services.length === 0) return;
       const rows = await outbox.claim(services, this.deps.batch ?? 20, this.deps.leaseMs ?? 30_000);
       if (rows.length === 0) return;

@@ -131,12 +131,7 @@ export class WritebackFollower {
     }[what];
     const pd = await this.deps.outbox.pagerDutyIncidentOf(runId);
     if (this.deps.pagerduty && pd) {
-      await this.note(
-        run,
-        pd.incident,
-        `${what}:${step}:${seq}`,
-        `firebreak (${run.runbookId}): ${said}. ${where}`,
-      );
+      await this.note(run, pd.incident, `${what}:${step}:${seq}`, `${byRun(run)}: ${said}. ${where}`);
     }
     if (!this.deps.grafana) return;
     const applyKey = `grafana:${runId}:applied:${step}:${seq}`;
@@ -177,7 +172,7 @@ export class WritebackFollower {
     if (!pd || !run) return;
     const failure = e.status === 'succeeded' ? null : runFailure(run.error);
     const why = failure ? `: ${failure.summary}` : '';
-    const text = `firebreak (${run.runbookId}): run ${e.status.replace('_', ' ')}${why}. ${this.where(run)}`;
+    const text = `${byRun(run)}: run ${e.status.replace('_', ' ')}${why}. ${this.where(run)}`;
     await this.note(run, pd.incident, 'end', text);
     if (pd.resolve !== 'verified' || e.status !== 'succeeded') return;
     if (!verified(await this.deps.store.getSteps(e.runId))) return;
@@ -245,6 +240,9 @@ export class WritebackFollower {
     return run.incidentId ? incidentUrl(base, run.incidentId) : `${base}/runs/${run.id}`;
   }
 }
+
+/** Who says it. The run's id also keeps two runs' notes apart when a retried note looks for itself. */
+const byRun = (run: RunRecord) => `firebreak (${run.runbookId}, run ${run.id})`;
 
 /**
  * The run verified its fix: it succeeded, at least one mitigation stayed applied after its `verify`

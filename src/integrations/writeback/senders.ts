@@ -52,7 +52,8 @@ export interface AnnotateEndBody {
 export function grafanaSender(client: GrafanaClient, outbox: WritebackOutbox): Sender {
   const post = async (row: WritebackRow, a: Annotation): Promise<SendResult> => {
     if (row.claims > 1) {
-      const found = await client.find({ from: a.time, to: a.timeEnd ?? a.time, tags: a.tags });
+      const where = a.dashboardUID ? { dashboardUID: a.dashboardUID } : { tags: a.tags };
+      const found = await client.find({ from: a.time, to: a.timeEnd ?? a.time, ...where });
       const landed = found.find((f) => f.text === a.text && f.time === a.time);
       if (landed) return { remoteId: String(landed.id) };
     }
