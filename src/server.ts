@@ -134,6 +134,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   const writeBack = writebackConfig
     ? startWriteBack(writebackConfig, { fb, logger, redact, ingestor })
     : null;
+  if (writeBack) observability.watchWriteBack(writeBack.deliverer);
   const postmortems = new Postmortems({
     incidents,
     store: fb.store,

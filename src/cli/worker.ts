@@ -55,6 +55,7 @@ export const workerCommand = {
           redact: redactor(secretsOf(ctx.config)),
         })
       : null;
+    if (writeBack) observability.watchWriteBack(writeBack.deliverer);
     const pruner = startPruner(ctx.config, fb, fb.engine.logger);
     if (pruner) observability.watchPruner(pruner);
     let draining = false;

@@ -200,6 +200,16 @@ describe('PagerDuty write-back', () => {
       expect.stringContaining('429'),
       expect.stringContaining('500'),
     ]);
+    const metrics = (await ts.get('/metrics')).text;
+    for (const [outcome, n] of [
+      ['delivered', 4],
+      ['rate_limited', 1],
+      ['attempt_failed', 1],
+      ['abandoned', 0],
+    ])
+      expect(metrics).toContain(
+        `firebreak_writeback_deliveries_total{service="pagerduty",outcome="${outcome}"} ${n}`,
+      );
   });
 
   test('a note whose answer was lost is looked up before it is posted again: one note', async () => {

@@ -37,7 +37,7 @@ type Failure =
 const DEFAULT_RATE_LIMIT_MS = 1_000;
 
 export class WritebackDeliverer {
-  readonly counts: WritebackCounts = { delivered: 0, failedAttempts: 0, rateLimited: 0, abandoned: 0 };
+  private readonly counts = new Map<WritebackService, WritebackCounts>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pausedUntil = new Map<WritebackService, number>();
   private running = false;
@@ -45,6 +45,17 @@ export class WritebackDeliverer {
   private again = false;
 
   constructor(private readonly deps: WritebackDelivererDeps) {}
+
+  /** This process's totals per service, for /metrics and tests. */
+  snapshot(): Record<string, WritebackCounts> {
+    return Object.fromEntries([...this.counts].map(([k, v]) => [k, { ...v }]));
+  }
+
+  private count(service: WritebackService, what: keyof WritebackCounts): void {
+    const c = this.counts.get(service) ?? { delivered: 0, failedAttempts: 0, rateLimited: 0, abandoned: 0 };
+    c[what]++;
+    this.counts.set(service, c);
+  }
 
   start(): void {
     if (this.running) return;
@@ -132,7 +143,7 @@ export class WritebackDeliverer {
     if (result === 'later')
       return outbox.retryAt(row.id, new Date(this.now() + this.deps.pollMs), null, false);
     await outbox.markSent(row.id, result.remoteId);
-    this.counts.delivered++;
+    this.count(row.service, 'delivered');
   }
 
   private async failed(row: WritebackRow, f: Failure): Promise<void> {
@@ -140,7 +151,7 @@ export class WritebackDeliverer {
     const attempt = row.attempts + 1;
     const base = { outboxId: row.id, service: row.service, op: row.op, attempt, error: f.message };
     if ('rateLimitMs' in f) {
-      this.counts.rateLimited++;
+      this.count(row.service, 'rateLimited');
       const until = Math.max(this.pausedUntil.get(row.service) ?? 0, this.now() + f.rateLimitMs);
       this.pausedUntil.set(row.service, until);
       logger.warn('write-back rate limited; holding delivery', {
@@ -159,7 +170,7 @@ export class WritebackDeliverer {
       ...(f.delayMs === undefined ? {} : { nextRetryDelayMs: f.delayMs }),
     });
     if (!decision.retry) return this.giveUp(row, f.message);
-    this.counts.failedAttempts++;
+    this.count(row.service, 'failedAttempts');
     const at = new Date(this.now() + decision.delayMs);
     logger.warn('write-back delivery failed; will retry', { ...base, retryInMs: decision.delayMs });
     await outbox.retryAt(row.id, at, f.message, true);
@@ -169,7 +180,7 @@ export class WritebackDeliverer {
 
   private async giveUp(row: WritebackRow, error: string): Promise<void> {
     const { outbox, logger } = this.deps;
-    this.counts.abandoned++;
+    this.count(row.service, 'abandoned');
     const data = { outboxId: row.id, service: row.service, op: row.op, attempts: row.attempts + 1, error };
     logger.warn('write-back given up', data);
     await outbox.markDead(row.id, error);
