@@ -6,6 +6,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import { decideRetry, type RetryPolicy } from '../../core/retry.ts';
 import { ApiError } from '../api-error.ts';
+import { Pump } from '../pump.ts';
 import type { WritebackOutbox, WritebackRow, WritebackService } from './outbox.ts';
 import type { Sender } from './senders.ts';
 
@@ -38,13 +39,17 @@ const DEFAULT_RATE_LIMIT_MS = 1_000;
 
 export class WritebackDeliverer {
   private readonly counts = new Map<WritebackService, WritebackCounts>();
-  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pausedUntil = new Map<WritebackService, number>();
-  private running = false;
-  private pumping: Promise<void> | null = null;
-  private again = false;
 
-  constructor(private readonly deps: WritebackDelivererDeps) {}
+  private readonly pump: Pump;
+
+  constructor(private readonly deps: WritebackDelivererDeps) {
+    this.pump = new Pump(() => this.drain(), {
+      pollMs: deps.pollMs,
+      logger: deps.logger,
+      what: 'write-back delivery',
+    });
+  }
 
   /** This process's totals per service, for /metrics and tests. */
   snapshot(): Record<string, WritebackCounts> {
@@ -58,38 +63,15 @@ export class WritebackDeliverer {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    const t = setInterval(() => this.poke(), this.deps.pollMs);
-    t.unref();
-    this.timers.add(t);
-    this.poke();
+    this.pump.start();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    await this.pumping;
+  stop(): Promise<void> {
+    return this.pump.stop();
   }
 
   poke(): void {
-    if (!this.running) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = this.drain()
-      .catch((err) =>
-        this.deps.logger.warn('write-back delivery pass failed', { error: (err as Error).message }),
-      )
-      .finally(() => {
-        this.pumping = null;
-        if (this.again) {
-          this.again = false;
-          this.poke();
-        }
-      });
+    this.pump.poke();
   }
 
   private now(): number {
@@ -97,12 +79,7 @@ export class WritebackDeliverer {
   }
 
   private wakeIn(ms: number): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      this.poke();
-    }, ms);
-    t.unref();
-    this.timers.add(t);
+    this.pump.wakeIn(ms);
   }
 
   /** The services not held by a 429 right now (a hold's end has its wake-up set where it began). */
@@ -113,7 +90,7 @@ export class WritebackDeliverer {
 
   private async drain(): Promise<void> {
     const { outbox } = this.deps;
-    while (this.running) {
+    while (this.pump.isRunning) {
       const services = this.open();
       if (services.length === 0) return;
       const rows = await outbox.claim(services, this.deps.batch ?? 20, this.deps.leaseMs ?? 30_000);
@@ -121,7 +98,7 @@ export class WritebackDeliverer {
       for (const row of rows) {
         const held = this.pausedUntil.get(row.service) ?? 0;
         // Stopping, or a 429 came back for an earlier row of this service: hand the row back untouched.
-        if (!this.running || held > this.now()) {
+        if (!this.pump.isRunning || held > this.now()) {
           await outbox.retryAt(row.id, new Date(Math.max(this.now(), held)), null, false);
           continue;
         }
