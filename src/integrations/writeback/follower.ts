@@ -129,8 +129,8 @@ export class WritebackFollower {
       reverted: `mitigation "${step}" reverted`,
       revert_failed: `revert of mitigation "${step}" FAILED: the change is still applied`,
     }[what];
-    const pd = await this.deps.outbox.pagerDutyIncidentOf(runId);
-    if (this.deps.pagerduty && pd) {
+    const pd = this.deps.pagerduty ? await this.deps.outbox.pagerDutyIncidentOf(runId) : null;
+    if (pd) {
       await this.note(run, pd.incident, `${what}:${step}:${seq}`, `${byRun(run)}: ${said}. ${where}`);
     }
     if (!this.deps.grafana) return;
