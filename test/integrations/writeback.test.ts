@@ -308,11 +308,11 @@ describe('Grafana annotations', () => {
     expect(incidentAnnotation.timeEnd).toBe(Date.parse(incident.resolvedAt!));
   });
 
-  test('an annotation waits out a 429 (Retry-After) and goes once', async () => {
+  test('an annotation waits out a 429 (Retry-After) and goes once, on the configured dashboard', async () => {
     await using f = await fakes();
     f.pd.addIncident('PGR0VU2');
     f.grafana.failNext(1, { status: 429, retryAfterS: 1 });
-    await using ts = await server(f);
+    await using ts = await server(f, { GRAFANA_DASHBOARD_UID: 'firebreak-ops' });
     const { runId } = await page(ts);
     expect((await ts.finalRun(runId)).run.status).toBe('succeeded');
     await f.grafana.waitFor(
@@ -321,6 +321,9 @@ describe('Grafana annotations', () => {
     await settled(ts, 6);
     expect(f.grafana.requests[0]!.status).toBe(429);
     expect(f.grafana.annotations.map((a) => a.tags.at(-1))).toEqual(['opened', 'applied']);
+    expect(f.grafana.annotations.map((a) => a.dashboardUID)).toEqual(['firebreak-ops', 'firebreak-ops']);
+    const [limited, next] = f.grafana.requests;
+    expect(next!.at.getTime() - limited!.at.getTime()).toBeGreaterThanOrEqual(950);
   });
 });
 
