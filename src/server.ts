@@ -32,6 +32,8 @@ import { Router } from './incidents/route.ts';
 import type { KubernetesWatcher } from './ingest/kubernetes/watcher.ts';
 import { slackSettings } from './integrations/slack/settings.ts';
 import type { SlackIntegration } from './integrations/slack/slack.ts';
+import { writebackSettings } from './integrations/writeback/settings.ts';
+import { startWriteBack, type WriteBack } from './integrations/writeback/writeback.ts';
 import { type Observability, startObservability } from './observability/observability.ts';
 import { pinoLogger } from './observability/pino-logger.ts';
 import { describeRetention, type Pruner, startPruner } from './retention/pruner.ts';
@@ -47,6 +49,8 @@ export interface Server {
   app: Hono;
   /** Null when Slack is not configured. */
   slack: SlackIntegration | null;
+  /** PagerDuty and Grafana write-back; null when neither is configured. */
+  writeBack: WriteBack | null;
   gamedays: GameDayScheduler;
   /** /metrics and, when configured, tracing. */
   observability: Observability;
@@ -136,6 +140,11 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   observability.watchApprovals(approvals);
   const slack = wiring ? await wiring.start({ fb, approvals, ingestor }) : null;
   if (slack) observability.watchSlack(slack.counters);
+  const writebackConfig = writebackSettings(config);
+  const writeBack = writebackConfig
+    ? startWriteBack(writebackConfig, { fb, logger, redact, ingestor })
+    : null;
+  if (writeBack) observability.watchWriteBack(writeBack.deliverer);
   const postmortems = new Postmortems({
     incidents,
     store: fb.store,
@@ -151,6 +160,10 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     gamedays.events.on('fired', (f) => slack.notifier.incidentChanged(f.incidentId, 'opened'));
     gamedays.events.on('scored', (f) => slack.notifier.incidentChanged(f.incidentId, 'resolved'));
     gamedays.events.on('approved', (a) => slack.notifier.decided(a.approval, a.approval.decisions.at(-1)));
+  }
+  if (writeBack) {
+    gamedays.events.on('fired', (f) => writeBack.follower.incidentChanged(f.incidentId, 'opened'));
+    gamedays.events.on('scored', (f) => writeBack.follower.incidentChanged(f.incidentId, 'resolved'));
   }
   // The start's own reads retry a database that blips (a restart, a failover) like connecting does,
   // for as long as a start may wait for its database; only then does the start fail.
@@ -227,6 +240,11 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     print(
       `  wake-ups: no LISTEN connection (FIREBREAK_LISTEN_URL=none), polling every ${config.FIREBREAK_POLL_MS} ms`,
     );
+  if (writebackConfig?.pagerduty)
+    print(
+      `  PagerDuty write-back through ${writebackConfig.pagerduty.apiUrl} as ${writebackConfig.pagerduty.from}`,
+    );
+  if (writebackConfig?.grafana) print(`  Grafana annotations to ${writebackConfig.grafana.url}`);
   if (slackConfig) {
     print(`  Slack: incidents to ${slackConfig.channels.incident} through ${slackConfig.apiUrl}`);
     if (slackConfig.operators.length === 0)
@@ -242,6 +260,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     approvals,
     app,
     slack,
+    writeBack,
     gamedays,
     observability,
     pruner,
@@ -258,6 +277,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
       await fb.engine.stop({ graceMs: opts.graceMs ?? 5_000 });
       // What the engine said while it stopped reaches the outbox before delivery stops.
       if (slack) await slack.close();
+      if (writeBack) await writeBack.close();
       await closeHttp(server);
       await fb.close();
       // After the engine stopped: the spans of the runs it released are exported too.

@@ -37,6 +37,9 @@ const schema = z.object({
   DB_ADMIN_URL: url('http://127.0.0.1:8091'),
   DB_ADMIN_TOKEN: secret,
   DB_ADMIN_TOKEN_FILE: secret,
+  /** PagerDuty's REST API and the user its writes are recorded as (the key: ctx.secret('PAGERDUTY_API_TOKEN')). */
+  PAGERDUTY_API_URL: url('https://api.pagerduty.com'),
+  PAGERDUTY_FROM_EMAIL: secret,
 });
 
 export interface Endpoint {
@@ -59,6 +62,8 @@ export interface Endpoints {
   prometheus: Endpoint;
   flags: Endpoint;
   dbAdmin: Endpoint;
+  /** `from` undefined: PAGERDUTY_FROM_EMAIL is not set, and a step that writes to PagerDuty says so. */
+  pagerduty: { url: string; from: string | undefined };
 }
 
 type Env = z.output<typeof schema>;
@@ -75,6 +80,7 @@ export function parseEndpoints(env: Record<string, string | undefined>): Endpoin
     prometheus: { url: e.PROMETHEUS_URL, token: undefined },
     flags: withToken(e.FEATURE_FLAGS_URL, e, 'FEATURE_FLAGS_TOKEN'),
     dbAdmin: withToken(e.DB_ADMIN_URL, e, 'DB_ADMIN_TOKEN'),
+    pagerduty: { url: e.PAGERDUTY_API_URL, from: e.PAGERDUTY_FROM_EMAIL },
   };
 }
 

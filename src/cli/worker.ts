@@ -22,6 +22,10 @@ export const workerCommand = {
       { openFirebreak, processLogger, reportLoadFailures },
       { surviveDroppedConnections },
       { settleHeapAfterStart },
+      { writebackSettings },
+      { startWriteBack },
+      { redactor },
+      { secretsOf },
     ] = await Promise.all([
       import('../incidents/incident-store.ts'),
       import('../observability/metrics-server.ts'),
@@ -30,6 +34,10 @@ export const workerCommand = {
       import('./open.ts'),
       import('./process-guards.ts'),
       import('./settle-heap.ts'),
+      import('../integrations/writeback/settings.ts'),
+      import('../integrations/writeback/writeback.ts'),
+      import('../incidents/redact.ts'),
+      import('../config/config.ts'),
     ]);
     const unguard = surviveDroppedConnections(processLogger(ctx));
     const fb = await openFirebreak(ctx, { work: true });
@@ -40,6 +48,16 @@ export const workerCommand = {
       incidents: new IncidentStore(fb.store.driver),
       logger: fb.engine.logger,
     });
+    // Runs executed here write back to PagerDuty and Grafana from here (engine events are per process).
+    const writebackConfig = writebackSettings(ctx.config);
+    const writeBack = writebackConfig
+      ? startWriteBack(writebackConfig, {
+          fb,
+          logger: fb.engine.logger,
+          redact: redactor(secretsOf(ctx.config)),
+        })
+      : null;
+    if (writeBack) observability.watchWriteBack(writeBack.deliverer);
     const pruner = startPruner(ctx.config, fb, fb.engine.logger);
     if (pruner) observability.watchPruner(pruner);
     let draining = false;
@@ -71,6 +89,9 @@ export const workerCommand = {
       `${signal}: /readyz answers 503; running steps get ${grace} ms to finish, then leases are released`,
     );
     await pruner?.stop();
+    // What the engine said while it stopped reaches the outbox before the database closes.
+    await fb.engine.stop({ graceMs: grace });
+    await writeBack?.close();
     await fb.close({ graceMs: grace });
     await metrics?.close();
     await observability.close();

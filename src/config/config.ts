@@ -182,6 +182,20 @@ export const configSchema = z.object({
   /** Outgoing Slack messages: attempts before one is given up, and the first retry delay (doubling). */
   SLACK_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
   SLACK_RETRY_INITIAL_DELAY: duration.default('1s'),
+  // ── Write-back to PagerDuty and Grafana (issue 15; src/integrations/writeback) ──
+  /** PagerDuty REST API key: acknowledge the pages runs handle, notes, resolve. Needs PAGERDUTY_FROM_EMAIL. */
+  PAGERDUTY_API_TOKEN: secret.optional(),
+  /** The email of the PagerDuty user the writes are recorded as (the `From` header). */
+  PAGERDUTY_FROM_EMAIL: z.email().optional(),
+  /** The REST API base URL (tests point it at a local fake). */
+  PAGERDUTY_API_URL: z.url().default('https://api.pagerduty.com'),
+  /** `verified`: resolve the PagerDuty incident when a run succeeded and its mitigations' verify passed. */
+  PAGERDUTY_RESOLVE: z.enum(['never', 'verified']).default('never'),
+  /** Grafana's URL and a service account token: incidents and mitigations as annotations. */
+  GRAFANA_URL: z.url().optional(),
+  GRAFANA_API_TOKEN: secret.optional(),
+  /** Annotations on this dashboard only; unset: organization annotations, shown by their tags. */
+  GRAFANA_DASHBOARD_UID: z.string().min(1).optional(),
   /** When set, GET /metrics requires `Authorization: Bearer <token>`; unset, it is open like /healthz. */
   METRICS_TOKEN: secret.optional(),
   /** `firebreak worker` has no HTTP server: it serves GET /metrics on this port when set. */
@@ -323,7 +337,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const problems = [
     ...files.issues,
     ...(parsed.success
-      ? [...slackProblems(parsed.data), ...retentionProblems(parsed.data), ...kubernetesProblems(parsed.data)]
+      ? [
+          ...slackProblems(parsed.data),
+          ...retentionProblems(parsed.data),
+          ...kubernetesProblems(parsed.data),
+          ...writebackProblems(parsed.data),
+        ]
       : parsed.error.issues),
   ];
   if (parsed.success && problems.length === 0) {
@@ -387,6 +406,18 @@ function slackProblems(c: z.output<typeof configSchema>): { path: string[]; mess
   if (!c.SLACK_BOT_TOKEN) return [];
   const missing = (['SLACK_SIGNING_SECRET', 'SLACK_INCIDENT_CHANNEL'] as const).filter((k) => !c[k]);
   return missing.map((k) => ({ path: [k], message: 'required when SLACK_BOT_TOKEN is set' }));
+}
+
+/** Write-back settings come in pairs: a key without its From email (or URL without token) is a mistake. */
+function writebackProblems(c: z.output<typeof configSchema>): { path: string[]; message: string }[] {
+  const problems: { path: string[]; message: string }[] = [];
+  if (c.PAGERDUTY_API_TOKEN && !c.PAGERDUTY_FROM_EMAIL)
+    problems.push({ path: ['PAGERDUTY_FROM_EMAIL'], message: 'required when PAGERDUTY_API_TOKEN is set' });
+  if (c.GRAFANA_API_TOKEN && !c.GRAFANA_URL)
+    problems.push({ path: ['GRAFANA_URL'], message: 'required when GRAFANA_API_TOKEN is set' });
+  if (c.GRAFANA_URL && !c.GRAFANA_API_TOKEN)
+    problems.push({ path: ['GRAFANA_API_TOKEN'], message: 'required when GRAFANA_URL is set' });
+  return problems;
 }
 
 /** What `serve` and every CLI command open firebreak with: database, runbooks folder, secrets, engine. */
@@ -472,6 +503,8 @@ export function secretsOf(config: Config): string[] {
     config.GENERIC_TOKEN,
     config.SLACK_BOT_TOKEN,
     config.SLACK_SIGNING_SECRET,
+    config.PAGERDUTY_API_TOKEN,
+    config.GRAFANA_API_TOKEN,
     ...(config.PAGERDUTY_WEBHOOK_SECRETS ?? []),
     ...(config.API_TOKENS ?? []).map((t) => t.token),
     config.METRICS_TOKEN,

@@ -340,6 +340,50 @@ export const slackOutbox = pgTable(
   ],
 );
 
+/**
+ * Write-back to PagerDuty and Grafana (issue 15): the same outbox discipline as slack_outbox (a keyed
+ * insert, delivered with retries and leases by any replica), in a table of its own because its rows are
+ * HTTP calls to other services, not Slack messages (no channel, thread ts or approval refresh).
+ */
+export const writebackOutbox = pgTable(
+  'writeback_outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** pagerduty or grafana. */
+    service: text('service').notNull(),
+    /** acknowledge, note, resolve (PagerDuty); annotate, annotate_end (Grafana). */
+    op: text('op').notNull(),
+    /** Idempotency: one row per thing said ('pd:<run>:end', 'grafana:<run>:applied:<step>:<seq>'). */
+    key: text('key').notNull(),
+    /** Delivery order group ('pagerduty:<incident>'): a row waits while an earlier one is pending. */
+    sequence: text('sequence'),
+    /** annotate_end: the key of the annotation whose timeEnd it sets. */
+    ref: text('ref'),
+    /** The call's content; never a credential (those are added when sending). */
+    body: jsonb('body').notNull(),
+    runId: uuid('run_id'),
+    incidentId: uuid('incident_id'),
+    /** pending, sent or dead (given up: a 4xx, or attempts used up; on the timeline). */
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    /** Times claimed: above 1, an earlier send may have landed unseen (checked before a note is posted again). */
+    claims: integer('claims').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull(),
+    lockedUntil: ts('locked_until'),
+    lastError: text('last_error'),
+    /** What the service created: Grafana's annotation id, PagerDuty's note id. */
+    remoteId: text('remote_id'),
+    createdAt: ts('created_at').notNull(),
+    sentAt: ts('sent_at'),
+  },
+  (t) => [
+    uniqueIndex('writeback_outbox_key_uq').on(t.key),
+    index('writeback_outbox_due_idx').on(t.nextAttemptAt, t.id).where(sql`status = 'pending'`),
+    index('writeback_outbox_sequence_idx').on(t.sequence, t.id).where(sql`status = 'pending'`),
+    index('writeback_outbox_done_idx').on(t.createdAt).where(sql`status <> 'pending'`),
+  ],
+);
+
 /** The postmortem of an incident: the last generated draft and, once someone saved one, their edit. */
 export const postmortems = pgTable('postmortems', {
   incidentId: uuid('incident_id').primaryKey(),

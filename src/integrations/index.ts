@@ -3,7 +3,30 @@
 // because firebreak's own edges use them too (a Slack button that silences an alert, the write-back
 // that acknowledges the page a run is handling): one client, one set of tests, for both.
 
+export { ApiError, type Fetch, retryAfterMs } from './api-error.ts';
+export {
+  type Annotation,
+  type FoundAnnotation,
+  type GrafanaClient,
+  type GrafanaOptions,
+  grafanaClient,
+} from './grafana/client.ts';
+export { type GrafanaStepOptions, grafana } from './grafana/step.ts';
 // Kubernetes: which API server and as whom (runbooks/lib and the Kubernetes watcher share it).
 export * from './kubernetes/index.ts';
+export {
+  PAGERDUTY_API_URL,
+  type PagerDutyClient,
+  type PagerDutyNote,
+  type PagerDutyOptions,
+  pagerDutyClient,
+} from './pagerduty/client.ts';
+export { type PagerDutyStepOptions, pagerDuty } from './pagerduty/step.ts';
+export {
+  type PagerDutyWriteBackOutput,
+  pagerDutyWriteBack,
+  type ResolvePolicy,
+} from './pagerduty/write-back.ts';
 /** Commands on hosts over SSH (a step's `ctx.ssh` is this client, configured by SSH_*). */
 export * from './ssh/index.ts';
+export type { StepLike } from './step.ts';

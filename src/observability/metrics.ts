@@ -30,6 +30,7 @@ export class FirebreakMetrics {
   readonly activeIncidents: Gauge;
   readonly dbUp: Gauge;
   readonly slackFailures: Counter<'reason'>;
+  readonly writebackDeliveries: Counter<'service' | 'outcome'>;
   readonly activeRuns: Gauge;
   readonly eventLoopLag: Histogram;
   readonly webhookRequests: Counter<'source' | 'outcome'>;
@@ -112,6 +113,12 @@ export class FirebreakMetrics {
       name: 'firebreak_slack_delivery_failures_total',
       help: 'Slack deliveries that failed: attempt_failed (retried), rate_limited, abandoned (given up).',
       labelNames: ['reason'],
+      registers,
+    });
+    this.writebackDeliveries = new Counter({
+      name: 'firebreak_writeback_deliveries_total',
+      help: 'PagerDuty and Grafana write-back calls: delivered, attempt_failed (retried), rate_limited, abandoned (given up).',
+      labelNames: ['service', 'outcome'],
       registers,
     });
     this.activeRuns = new Gauge({

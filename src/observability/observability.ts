@@ -10,7 +10,12 @@ import { meterApprovalDecision, meterEngine, meterPruner } from './engine-metric
 import { traceEngine } from './engine-tracing.ts';
 import { sampleEventLoopLag } from './event-loop-lag.ts';
 import { FirebreakMetrics } from './metrics.ts';
-import { MetricsScraper, type ScrapeSources, type SlackDeliveryCounts } from './scrape.ts';
+import {
+  MetricsScraper,
+  type ScrapeSources,
+  type SlackDeliveryCounts,
+  type WritebackDeliveryCounts,
+} from './scrape.ts';
 import { otlpExporter, startTracing, type Tracing, tracingSettings } from './tracing.ts';
 
 export interface ObservabilityDeps {
@@ -31,6 +36,8 @@ export interface Observability {
   /** Approval waits, from the decisions made through this process (the server; the worker has none). */
   watchApprovals(approvals: Approvals): void;
   watchSlack(counters: SlackDeliveryCounts): void;
+  /** PagerDuty and Grafana write-back deliveries of this process. */
+  watchWriteBack(counts: WritebackDeliveryCounts): void;
   /** Retention passes of this process. */
   watchPruner(pruner: Pruner): void;
   /** After the engine stopped: unsubscribes and exports the spans still buffered. */
@@ -69,6 +76,7 @@ export function startObservability(deps: ObservabilityDeps): Observability {
     tracing,
     watchApprovals: (approvals) => approvals.onDecision(meterApprovalDecision(metrics)),
     watchSlack: (counters) => scraper.watchSlack(counters),
+    watchWriteBack: (counts) => scraper.watchWriteBack(counts),
     watchPruner: (pruner) => {
       offs.push(meterPruner(pruner, metrics));
     },

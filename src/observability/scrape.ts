@@ -11,6 +11,14 @@ export interface SlackDeliveryCounts {
   snapshot(): { failedAttempts: number; rateLimited: number; abandoned: number };
 }
 
+/** WritebackDeliverer (src/integrations/writeback/deliverer.ts): totals per service. */
+export interface WritebackDeliveryCounts {
+  snapshot(): Record<
+    string,
+    { delivered: number; failedAttempts: number; rateLimited: number; abandoned: number }
+  >;
+}
+
 export interface ScrapeSources {
   driver: Queryable;
   /** IncidentStore.counts(): firing incidents (drills excluded) and unreplayed dead letters. */
@@ -26,6 +34,7 @@ const OLDEST_HISTORY = `select extract(epoch from now() - min(finished_at))::flo
 
 export class MetricsScraper {
   private slack: SlackDeliveryCounts | null = null;
+  private writeback: WritebackDeliveryCounts | null = null;
 
   constructor(
     readonly metrics: FirebreakMetrics,
@@ -35,6 +44,11 @@ export class MetricsScraper {
   /** Slack starts after the engine (it needs it), so its counters arrive later, when configured. */
   watchSlack(counters: SlackDeliveryCounts): void {
     this.slack = counters;
+  }
+
+  /** PagerDuty and Grafana write-back, when configured. */
+  watchWriteBack(counts: WritebackDeliveryCounts): void {
+    this.writeback = counts;
   }
 
   get contentType(): string {
@@ -50,6 +64,7 @@ export class MetricsScraper {
     const m = this.metrics;
     m.activeRuns.set(this.sources.engine.activeRuns);
     this.refreshSlack();
+    this.refreshWriteBack();
     try {
       const [counts, [row], [oldest]] = await Promise.all([
         this.sources.incidents.counts(),
@@ -81,5 +96,17 @@ export class MetricsScraper {
     c.inc({ reason: 'attempt_failed' }, s.failedAttempts);
     c.inc({ reason: 'rate_limited' }, s.rateLimited);
     c.inc({ reason: 'abandoned' }, s.abandoned);
+  }
+
+  private refreshWriteBack(): void {
+    if (!this.writeback) return;
+    const c = this.metrics.writebackDeliveries;
+    c.reset();
+    for (const [service, n] of Object.entries(this.writeback.snapshot())) {
+      c.inc({ service, outcome: 'delivered' }, n.delivered);
+      c.inc({ service, outcome: 'attempt_failed' }, n.failedAttempts);
+      c.inc({ service, outcome: 'rate_limited' }, n.rateLimited);
+      c.inc({ service, outcome: 'abandoned' }, n.abandoned);
+    }
   }
 }

@@ -17,6 +17,7 @@ import {
   pruneIncidentsSql,
   pruneOutboxSql,
   pruneRunsSql,
+  pruneWritebackSql,
   releasePrunerSql,
 } from './sql.ts';
 
@@ -171,6 +172,7 @@ export class Pruner {
     const simple: [string, string, unknown[]][] = [
       ['dead_letters', pruneDeadLettersSql, [cutoff, replayedCutoff, this.batch]],
       ['slack_outbox', pruneOutboxSql, [cutoff, this.batch]],
+      ['writeback_outbox', pruneWritebackSql, [cutoff, this.batch]],
       ['firebreak_commits', pruneCommitsSql, [new Date(now.getTime() - COMMIT_IDS_KEEP_MS), this.batch]],
     ];
     for (const [table, sql, params] of simple) {

@@ -25,6 +25,12 @@ DELETE FROM slack_outbox WHERE id = ANY(ARRAY(
   SELECT id FROM slack_outbox WHERE status <> 'pending' AND created_at < $1 ORDER BY created_at LIMIT $2))
 RETURNING 1`;
 
+/** PagerDuty and Grafana write-back calls sent (or given up) and queued before $1; at most $2. */
+export const pruneWritebackSql = `
+DELETE FROM writeback_outbox WHERE id = ANY(ARRAY(
+  SELECT id FROM writeback_outbox WHERE status <> 'pending' AND created_at < $1 ORDER BY created_at LIMIT $2))
+RETURNING 1`;
+
 /** Commit ids older than $1 (a retry never comes that late); at most $2. */
 export const pruneCommitsSql = `
 DELETE FROM firebreak_commits WHERE id = ANY(ARRAY(

@@ -122,8 +122,35 @@ describe('every credential may come from a file (<NAME>_FILE)', () => {
         'SLACK_SIGNING_SECRET',
         'METRICS_TOKEN',
         'OTEL_EXPORTER_OTLP_HEADERS',
+        'PAGERDUTY_API_TOKEN',
+        'GRAFANA_API_TOKEN',
       ]),
     );
+  });
+
+  // Write-back settings come in pairs (a key needs its From email, a Grafana token its URL).
+  const companions: Record<string, Record<string, string>> = {
+    PAGERDUTY_API_TOKEN: { PAGERDUTY_FROM_EMAIL: 'firebreak-bot@acme.example' },
+    GRAFANA_API_TOKEN: { GRAFANA_URL: 'https://grafana.acme.example' },
+  };
+
+  test('write-back settings come in pairs, and their tokens are redacted', () => {
+    expect(() => parseConfig({ PAGERDUTY_API_TOKEN: 'pd-api-key-1' })).toThrow(
+      /PAGERDUTY_FROM_EMAIL: required when PAGERDUTY_API_TOKEN is set/,
+    );
+    expect(() => parseConfig({ GRAFANA_URL: 'https://grafana.acme.example' })).toThrow(
+      /GRAFANA_API_TOKEN: required when GRAFANA_URL is set/,
+    );
+    expect(() => parseConfig({ PAGERDUTY_FROM_EMAIL: 'not an email' })).toThrow(/PAGERDUTY_FROM_EMAIL/);
+    const c = parseConfig({
+      PAGERDUTY_API_TOKEN: 'pd-api-key-1',
+      PAGERDUTY_FROM_EMAIL: 'firebreak-bot@acme.example',
+      GRAFANA_URL: 'https://grafana.acme.example',
+      GRAFANA_API_TOKEN: 'glsa_grafana-1',
+    });
+    expect(c.PAGERDUTY_API_URL).toBe('https://api.pagerduty.com');
+    expect(c.PAGERDUTY_RESOLVE).toBe('never');
+    expect(secretsOf(c)).toEqual(expect.arrayContaining(['pd-api-key-1', 'glsa_grafana-1']));
   });
 
   test.each(credentialVariables)('%s_FILE gives the same value as %s (trailing newline dropped)', (name) => {
@@ -131,7 +158,9 @@ describe('every credential may come from a file (<NAME>_FILE)', () => {
     const slack = name.startsWith('SLACK_')
       ? { SLACK_BOT_TOKEN: 'xoxb-1-2', SLACK_SIGNING_SECRET: 'signing-secret', SLACK_INCIDENT_CHANNEL: 'C1' }
       : {};
-    const rest = Object.fromEntries(Object.entries(slack).filter(([k]) => k !== name));
+    const rest = Object.fromEntries(
+      Object.entries({ ...slack, ...companions[name] }).filter(([k]) => k !== name),
+    );
     const fromEnv = parseConfig({ ...rest, [name]: sample(name) });
     const fromFile = parseConfig({ ...rest, [`${name}_FILE`]: file(name, `${sample(name)}\n`) });
     expect(fromFile[name as keyof typeof fromFile]).toEqual(fromEnv[name as keyof typeof fromEnv]);

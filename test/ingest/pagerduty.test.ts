@@ -39,6 +39,7 @@ describe('parsePagerDuty', () => {
         labels,
         annotations: {
           summary: 'Payments API database connections saturated',
+          incident_id: 'PGR0VU2',
           incident_key: 'd3640fbd41094207a1c11e58e46b1662',
           incident_number: '2',
           escalation_policy: 'Default',

@@ -10,6 +10,7 @@ const examples = [
   'db-connections-saturated',
   'disk-almost-full',
   'high-error-rate',
+  'page-triage',
   'tls-cert-expiry',
   'vm-disk-almost-full',
 ];

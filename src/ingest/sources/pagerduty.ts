@@ -111,6 +111,8 @@ function toAlert(event: IncidentEvent, incidentId: string): Alert {
     labels: incidentLabels(incident),
     annotations: withoutNulls({
       summary: nonEmpty(incident.title),
+      // The page's id, for runbooks that write to it (`pagerDuty(ctx, …).addNote(annotations.incident_id, …)`).
+      incident_id: incidentId,
       incident_key: nonEmpty(incident.incident_key),
       incident_number:
         incident.number === null || incident.number === undefined ? null : String(incident.number),

@@ -6,6 +6,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import { decideRetry, type RetryPolicy } from '../../core/retry.ts';
 import type { Store } from '../../store/store.ts';
+import { Pump } from '../pump.ts';
 import type { SlackCounters } from './counters.ts';
 import { approvalStateMessage } from './messages.ts';
 import type { OutboxRow, SlackOutbox } from './outbox.ts';
@@ -47,46 +48,29 @@ const RETRYABLE = new Set([
 ]);
 
 export class SlackDeliverer {
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private running = false;
-  private pumping: Promise<void> | null = null;
-  private again = false;
   /** 429: nothing goes out before this (ms since epoch, on the deliverer's clock). */
   private pausedUntil = 0;
 
-  constructor(private readonly deps: DelivererDeps) {}
+  private readonly pump: Pump;
 
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    const t = setInterval(() => this.poke(), this.deps.pollMs);
-    t.unref();
-    this.timers.add(t);
-    this.poke();
+  constructor(private readonly deps: DelivererDeps) {
+    this.pump = new Pump(() => this.drain(), {
+      pollMs: deps.pollMs,
+      logger: deps.logger,
+      what: 'slack delivery',
+    });
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    await this.pumping;
+  start(): void {
+    this.pump.start();
+  }
+
+  stop(): Promise<void> {
+    return this.pump.stop();
   }
 
   poke(): void {
-    if (!this.running) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = this.drain()
-      .catch((err) => this.deps.logger.warn('slack delivery pass failed', { error: (err as Error).message }))
-      .finally(() => {
-        this.pumping = null;
-        if (this.again) {
-          this.again = false;
-          this.poke();
-        }
-      });
+    this.pump.poke();
   }
 
   private now(): number {
@@ -94,24 +78,19 @@ export class SlackDeliverer {
   }
 
   private wakeIn(ms: number): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      this.poke();
-    }, ms);
-    t.unref();
-    this.timers.add(t);
+    this.pump.wakeIn(ms);
   }
 
   private async drain(): Promise<void> {
     const { outbox } = this.deps;
-    while (this.running) {
+    while (this.pump.isRunning) {
       const paused = this.pausedUntil - this.now();
       if (paused > 0) return this.wakeIn(paused);
       const rows = await outbox.claim(this.deps.batch ?? 20, this.deps.leaseMs ?? 30_000);
       if (rows.length === 0) return;
       for (const row of rows) {
         // Stopping, or a 429 came back for an earlier row: hand the rest back untouched.
-        if (!this.running || this.pausedUntil > this.now()) {
+        if (!this.pump.isRunning || this.pausedUntil > this.now()) {
           await outbox.retryAt(row.id, new Date(Math.max(this.now(), this.pausedUntil)), null, false);
           continue;
         }
