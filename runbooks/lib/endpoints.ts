@@ -44,6 +44,13 @@ const schema = z.object({
   DB_ADMIN_URL: url('http://127.0.0.1:8091'),
   DB_ADMIN_TOKEN: secret,
   DB_ADMIN_TOKEN_FILE: secret,
+  /** Alertmanager's API, where silences are created (never an alert's externalURL: see alertmanager.ts). */
+  ALERTMANAGER_URL: url('http://127.0.0.1:9093'),
+  /** Bearer token, when a proxy in front of Alertmanager asks for one. */
+  ALERTMANAGER_API_TOKEN: secret,
+  ALERTMANAGER_API_TOKEN_FILE: secret,
+  /** firebreak's own address (the incident links in silence comments); unset: the incident id only. */
+  PUBLIC_URL: withoutSlash.optional(),
 });
 
 export interface Endpoint {
@@ -66,6 +73,9 @@ export interface Endpoints {
   prometheus: Endpoint;
   flags: Endpoint;
   dbAdmin: Endpoint;
+  alertmanager: Endpoint;
+  /** firebreak's PUBLIC_URL, for links to incidents. */
+  publicUrl: string | undefined;
 }
 
 type Env = z.output<typeof schema>;
@@ -82,10 +92,12 @@ export function parseEndpoints(env: Record<string, string | undefined>): Endpoin
     prometheus: { url: e.PROMETHEUS_URL, token: undefined },
     flags: withToken(e.FEATURE_FLAGS_URL, e, 'FEATURE_FLAGS_TOKEN'),
     dbAdmin: withToken(e.DB_ADMIN_URL, e, 'DB_ADMIN_TOKEN'),
+    alertmanager: withToken(e.ALERTMANAGER_URL, e, 'ALERTMANAGER_API_TOKEN'),
+    publicUrl: e.PUBLIC_URL,
   };
 }
 
-type TokenVariable = 'KUBERNETES_TOKEN' | 'FEATURE_FLAGS_TOKEN' | 'DB_ADMIN_TOKEN';
+type TokenVariable = 'KUBERNETES_TOKEN' | 'FEATURE_FLAGS_TOKEN' | 'DB_ADMIN_TOKEN' | 'ALERTMANAGER_API_TOKEN';
 
 /** `<NAME>` or `<NAME>_FILE` (both at once is a mistake), else the token file given as a fallback. */
 function withToken(url: string, e: Env, name: TokenVariable, fallbackFile?: string): Endpoint {

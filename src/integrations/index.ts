@@ -18,6 +18,7 @@ export {
 } from './alertmanager/mitigation.ts';
 export {
   type AppliedSilence,
+  boundedDuration,
   createdByOf,
   DEFAULT_MAX_SILENCE,
   type ExpiredSilence,

@@ -18,7 +18,8 @@ export interface SilenceMitigationOptions<I, S> {
   endpoint: (ctx: StepContext<I, S>) => Awaitable<AlertmanagerEndpoint>;
   /** The labels to silence, each an equality matcher: usually the alert's own labels. */
   labels: (ctx: StepContext<I, S>) => Awaitable<Record<string, string>>;
-  duration: Duration;
+  /** How long: fixed, or from the run (an input, an annotation); checked against `maxDuration` either way. */
+  duration: Duration | ((ctx: StepContext<I, S>) => Duration);
   /** Longer silences are refused (default 24h). */
   maxDuration?: Duration;
   /** Where people find the incident; the silence's comment links it. Default: the incident id only. */
@@ -34,20 +35,22 @@ export interface SilenceMitigationOptions<I, S> {
 export function silenceMitigation<I, S>(
   o: SilenceMitigationOptions<I, S>,
 ): MitigationOptions<I, S, AppliedSilence> {
-  // A bad duration is a mistake in the runbook: say so when it loads, not at 3 a.m.
-  boundedDuration(o.duration, o.maxDuration ?? DEFAULT_MAX_SILENCE);
+  // A bad fixed duration is a mistake in the runbook: say so when it loads, not at 3 a.m.
+  if (typeof o.duration !== 'function') boundedDuration(o.duration, o.maxDuration ?? DEFAULT_MAX_SILENCE);
+  const duration = (ctx: StepContext<I, S>) =>
+    typeof o.duration === 'function' ? o.duration(ctx) : o.duration;
   const client = async (ctx: StepContext<I, S>) => alertmanagerClient(ctx.http, await o.endpoint(ctx));
   return {
     ...(o.needs ? { needs: o.needs } : {}),
     ...(o.when ? { when: o.when } : {}),
     ...(o.approval ? { approval: o.approval } : {}),
     ...(o.timeout !== undefined ? { timeout: o.timeout } : {}),
-    dryRun: async (ctx) => ({ wouldSilence: matchersOf(await o.labels(ctx)), for: o.duration }),
+    dryRun: async (ctx) => ({ wouldSilence: matchersOf(await o.labels(ctx)), for: duration(ctx) }),
     apply: async (ctx) => {
       const labels = await o.labels(ctx);
       const silence = await silenceAlert(await client(ctx), {
         labels,
-        duration: o.duration,
+        duration: duration(ctx),
         runId: ctx.run.id,
         comment: silenceComment(ctx.run, o.incidentUrl?.(ctx) ?? null, o.reason),
         now: ctx.now(),
