@@ -23,6 +23,7 @@ import { Ingestor } from './incidents/ingest.ts';
 import { Postmortems } from './incidents/postmortems.ts';
 import { redactor } from './incidents/redact.ts';
 import { Router } from './incidents/route.ts';
+import { alertmanagerSettings } from './integrations/alertmanager/settings.ts';
 import { slackSettings } from './integrations/slack/settings.ts';
 import type { SlackIntegration } from './integrations/slack/slack.ts';
 import { type Observability, startObservability } from './observability/observability.ts';
@@ -101,7 +102,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     redactor: redact,
     logger,
     ...(opts.clock ? { clock: opts.clock } : {}),
-    ...(opts.runbooks ? { runbooks: opts.runbooks } : {}),
+    runbooks: [...options.runbooks, ...(opts.runbooks ?? [])],
     // With Slack configured, what the engine says goes to Slack (through its outbox).
     ...(wiring ? { notifier: wiring.notifier } : opts.notifier ? { notifier: opts.notifier } : {}),
   });
@@ -124,7 +125,9 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   });
   const approvals = new Approvals(fb.store, fb.engine.clock, identitiesOf(config));
   observability.watchApprovals(approvals);
-  const slack = wiring ? await wiring.start({ fb, approvals, ingestor }) : null;
+  const slack = wiring
+    ? await wiring.start({ fb, approvals, ingestor, alertmanager: alertmanagerSettings(config) })
+    : null;
   if (slack) observability.watchSlack(slack.counters);
   const postmortems = new Postmortems({
     incidents,

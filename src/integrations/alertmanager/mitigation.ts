@@ -25,7 +25,7 @@ export interface SilenceMitigationOptions<I, S> {
   /** Where people find the incident; the silence's comment links it. Default: the incident id only. */
   incidentUrl?: (ctx: StepContext<I, S>) => string | null;
   /** Why, for the comment (default "silenced while firebreak mitigates"). */
-  reason?: string;
+  reason?: string | ((ctx: StepContext<I, S>) => string);
   needs?: readonly (keyof S & string)[];
   when?: (ctx: StepContext<I, S>) => Awaitable<boolean>;
   approval?: ApprovalPolicy<I, S>;
@@ -52,7 +52,11 @@ export function silenceMitigation<I, S>(
         labels,
         duration: duration(ctx),
         runId: ctx.run.id,
-        comment: silenceComment(ctx.run, o.incidentUrl?.(ctx) ?? null, o.reason),
+        comment: silenceComment(
+          ctx.run,
+          o.incidentUrl?.(ctx) ?? null,
+          typeof o.reason === 'function' ? o.reason(ctx) : o.reason,
+        ),
         now: ctx.now(),
         ...(o.maxDuration !== undefined ? { maxDuration: o.maxDuration } : {}),
       });
