@@ -93,7 +93,9 @@ export async function findRunSilence(
   matchers: readonly Matcher[],
 ): Promise<Silence | null> {
   // One matcher narrows the list on the server (alertname when there is one); the rest is compared here.
-  const narrow = matchers.find((m) => m.name === 'alertname') ?? matchers[0];
+  // Only a value Alertmanager's matcher parser reads the same in every version is sent as a filter.
+  const plain = matchers.filter((m) => /^[\w.:/@ -]*$/.test(m.value));
+  const narrow = plain.find((m) => m.name === 'alertname') ?? plain[0];
   const found = await client.listSilences(narrow ? [narrow] : []);
   const key = matcherKey(matchers);
   return (

@@ -84,6 +84,17 @@ describe.skipIf(!present)('Alertmanager silences (real prometheus-alertmanager)'
     expect(again.silenceId).not.toBe(first.silenceId);
   });
 
+  test('retry with label values no filter can carry (quotes, newlines, unicode): still one silence', async () => {
+    const odd = { alertname: 'Disk "full"\nagain', mount: '/données' };
+    const req = { labels: odd, duration: '10m', runId: 'run-odd', comment: 'odd', now: new Date() };
+    const first = await silenceAlert(client(), req);
+    const second = await silenceAlert(client(), req);
+    expect(second).toMatchObject({ silenceId: first.silenceId, reused: true });
+    const [s, ...more] = await byRun('run-odd');
+    expect(more).toEqual([]);
+    expect(s!.matchers.map((m) => m.value)).toEqual(['Disk "full"\nagain', '/données']);
+  });
+
   test('revert of a silence already expired, or unknown to Alertmanager, counts as reverted', async () => {
     const a = await silenceAlert(client(), {
       labels,
