@@ -243,6 +243,39 @@ describe.skipIf(!present)('"Silence this alert for 1h" (Slack, web UI, real Aler
     expect((await ofRun(run!.id)).map((s) => s.status.state)).toEqual(['expired']);
   });
 
+  test('API: POST /api/incidents/:id/silence needs an operator; the asker, even an admin, cannot approve', async () => {
+    const incidentId = await fire('silence-api');
+    const path = `/api/incidents/${incidentId}/silence`;
+    const byViewer = await srv.post(path, undefined, { authorization: `Bearer ${TOKENS.viewer}` });
+    expect(byViewer.status).toBe(403);
+    // An admin asks: an admin may decide any gate, but not the one of a run it asked for (four eyes).
+    const asked = await srv.post<{ runId: string; created: boolean }>(path, undefined, {
+      authorization: `Bearer ${TOKENS.admin}`,
+    });
+    expect(asked.status, asked.text).toBe(202);
+    expect(asked.body.created).toBe(true);
+    const gate = await pendingGate(asked.body.runId);
+    const own = await srv.post(
+      `/api/approvals/${gate.id}/approve`,
+      {},
+      { authorization: `Bearer ${TOKENS.operator}` },
+    );
+    expect(own.status).toBe(403);
+    const approved = await srv.post(
+      `/api/approvals/${gate.id}/approve`,
+      {},
+      { authorization: `Bearer ${TOKENS.approver}` },
+    );
+    expect(approved.status, approved.text).toBe(200);
+    await until(
+      async () => ((await ofRun(asked.body.runId))[0]?.status.state === 'active' ? true : null),
+      20_000,
+    );
+    await srv.post(`/api/runs/${asked.body.runId}/cancel`, {});
+    expect((await srv.finalRun(asked.body.runId)).run.status).toBe('cancelled');
+    expect((await ofRun(asked.body.runId)).map((x) => x.status.state)).toEqual(['expired']);
+  });
+
   test('an incident that is not from Alertmanager cannot be silenced', async () => {
     const generic = fixtureJson('generic/firing.json');
     const r = await srv.post<{ incidentId: string }>('/webhooks/generic', generic, {
@@ -257,6 +290,11 @@ describe.skipIf(!present)('"Silence this alert for 1h" (Slack, web UI, real Aler
     });
     expect(asked.status).toBe(409);
     expect(asked.text).toContain('not Alertmanager');
+    const api = await srv.post(`/api/incidents/${r.body.incidentId}/silence`);
+    expect(api.status).toBe(409);
+    expect(api.body).toMatchObject({
+      error: { code: 'conflict', message: expect.stringContaining('not Alertmanager') },
+    });
   });
 
   test('the Alertmanager API token reaches no row, log line or API answer', async () => {
