@@ -420,6 +420,9 @@ export function secretsOf(config: Config): string[] {
     config.METRICS_TOKEN,
     config.ALERTMANAGER_API_TOKEN,
     config.ALERTMANAGER_API_PASSWORD,
+    // The pair too: base64 of `user:password` would otherwise keep the password's first characters.
+    config.ALERTMANAGER_API_PASSWORD &&
+      `${config.ALERTMANAGER_API_USER ?? ''}:${config.ALERTMANAGER_API_PASSWORD}`,
     ...Object.values(config.OTEL_EXPORTER_OTLP_HEADERS ?? {}),
     config.FIREBREAK_TOKEN,
   ].filter((s): s is string => Boolean(s));
