@@ -68,6 +68,7 @@ describe.each([
       const runId = asked.body.runId;
       const gate = await until(
         async () => (await srv.fb.store.listApprovals({ runId, status: 'pending' }))[0] ?? null,
+        20_000,
       );
       const ok = await srv.post(
         `/api/approvals/${gate.id}/approve`,

@@ -130,8 +130,9 @@ describe.skipIf(!present)('"Silence this alert for 1h" (Slack, web UI, real Aler
       'chat.postEphemeral',
       (c) => c.args.user === ALICE && said(c).includes('requested'),
     );
-    const [run] = await until(async () =>
-      (await silenceRuns(incidentId)).length ? silenceRuns(incidentId) : null,
+    const [run] = await until(
+      async () => ((await silenceRuns(incidentId)).length ? silenceRuns(incidentId) : null),
+      20_000,
     );
     expect(run).toMatchObject({ requestedBy: `slack:${ALICE}`, incidentId });
     expect(said(asked)).toContain(run!.id);
@@ -150,7 +151,7 @@ describe.skipIf(!present)('"Silence this alert for 1h" (Slack, web UI, real Aler
     const refusals = await until(async () => {
       const r = slack.delivered('chat.postEphemeral').filter((c) => said(c).includes(gate.id));
       return r.length === 2 ? r : null;
-    });
+    }, 20_000);
     expect(refusals.map(said).join('\n')).toContain('cannot approve its own gate (four eyes)');
     expect(refusals.map(said).join('\n')).toContain(`${STRANGER} does not have the approver role`);
     expect(await ofRun(run!.id)).toEqual([]);

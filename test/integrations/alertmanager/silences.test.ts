@@ -143,8 +143,10 @@ describe.skipIf(!present)('Alertmanager silences (real prometheus-alertmanager)'
       .sleep('hold', { duration: '1h' });
     await using fb = await testFirebreak([rb as never]);
     const { runId } = await fb.start('silence-real', { service: 'checkout' });
+    // Generous deadlines: a loaded machine (PGlite beside other test files) is slow, never wrong.
     const approval = await until(
       async () => (await fb.store.listApprovals({ status: 'pending' }))[0] ?? null,
+      30_000,
     );
     expect(await byRun(runId)).toEqual([]); // nothing before the gate is decided
     const decided = await new Approvals(fb.store, fb.engine.clock).decide(approval.id, {
@@ -156,13 +158,13 @@ describe.skipIf(!present)('Alertmanager silences (real prometheus-alertmanager)'
     const active = await until(async () => {
       const s = await byRun(runId);
       return s.length === 1 && s[0]!.status.state === 'active' ? s[0]! : null;
-    });
+    }, 30_000);
     expect(active.matchers.map((m) => `${m.name}=${m.value}`)).toEqual([
       'alertname=HighErrorRate',
       'service=checkout',
     ]);
     await fb.cancel(runId);
-    const run = await fb.result(runId, { timeoutMs: 15_000 });
+    const run = await fb.result(runId, { timeoutMs: 30_000 });
     expect(run.status).toBe('cancelled');
     expect((await byRun(runId)).map((s) => s.status.state)).toEqual(['expired']);
   });
