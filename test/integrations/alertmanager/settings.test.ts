@@ -5,6 +5,7 @@ import { firebreakOptionsOf, parseConfig, secretsOf } from '../../../src/config/
 import { alertmanagerClient } from '../../../src/integrations/alertmanager/client.ts';
 import { alertmanagerSettings } from '../../../src/integrations/alertmanager/settings.ts';
 import { SILENCE_RUNBOOK_ID } from '../../../src/integrations/alertmanager/silence-runbook.ts';
+import { incidentMessage } from '../../../src/integrations/slack/messages.ts';
 
 const URL_ = 'http://alertmanager.monitoring:9093';
 
@@ -64,5 +65,37 @@ describe('Alertmanager settings', () => {
         auth: `Basic ${Buffer.from('firebreak:am-basic-password-1').toString('base64')}`,
       },
     ]);
+  });
+});
+
+describe('the Slack incident message', () => {
+  const incident = {
+    id: '01a23d18-0000-7000-8000-000000000001',
+    source: 'alertmanager',
+    groupKey: '{}:{alertname="HighErrorRate"}',
+    status: 'firing' as const,
+    title: 'HighErrorRate',
+    severity: 'critical',
+    labels: {},
+    drill: false,
+    startedAt: null,
+    openedAt: new Date('2026-01-01T00:00:00Z'),
+    acknowledgedAt: null,
+    resolvedAt: null,
+    lastNotifiedAt: new Date('2026-01-01T00:00:00Z'),
+    reopenedCount: 0,
+  };
+  const button = (body: { blocks?: unknown[] }) =>
+    JSON.stringify(body.blocks ?? []).includes(`"action_id":"silence_alert","text"`);
+
+  test('has "Silence for 1h" only with silences on, for a firing, real Alertmanager incident', () => {
+    expect(button(incidentMessage(incident, { silence: true }))).toBe(true);
+    expect(JSON.stringify(incidentMessage(incident, { silence: true }).blocks)).toContain(
+      `"value":"${incident.id}"`,
+    );
+    expect(button(incidentMessage(incident))).toBe(false);
+    expect(button(incidentMessage({ ...incident, status: 'resolved' }, { silence: true }))).toBe(false);
+    expect(button(incidentMessage({ ...incident, drill: true }, { silence: true }))).toBe(false);
+    expect(button(incidentMessage({ ...incident, source: 'grafana' }, { silence: true }))).toBe(false);
   });
 });
