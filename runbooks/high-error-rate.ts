@@ -1,7 +1,11 @@
 // HighErrorRate: the 5xx ratio of a service is above its threshold. If a deploy went out recently, roll
 // the Deployment back to the revision before it (with approval), check that the ratio drops, and roll
 // forward again if it does not: then the deploy was not the cause and the newer version stays.
+// An alert rule may opt in to a silence while that happens (annotation `firebreak_silence_for: 30m`):
+// approved like the rollback, expired again by the saga if the rollback is refused or does not help.
 import { runbook, z } from 'firebreak';
+import { boundedDuration, silenceMitigation } from 'firebreak/integrations';
+import { alertmanagerEndpoint, incidentUrl } from './lib/alertmanager.ts';
 import { flags } from './lib/flags.ts';
 import { kubernetes } from './lib/kubernetes.ts';
 import { prometheus, q } from './lib/prometheus.ts';
@@ -18,6 +22,22 @@ const input = z.object({
   recentDeployMinutes: z.number().int().positive().default(60),
   /** Request counter with `code`, `service` and `namespace` labels. */
   requestsMetric: z.string().default('http_requests_total'),
+  /**
+   * Silence the alert this long while the rollback is tried (from the rule's `firebreak_silence_for`
+   * annotation; at most 24h). Unset: no silence.
+   */
+  silenceFor: z
+    .string()
+    .refine((d) => {
+      try {
+        return boundedDuration(d) > 0;
+      } catch {
+        return false;
+      }
+    }, 'must be a duration above 0 and at most 24h, e.g. 30m')
+    .optional(),
+  /** The alert's labels: the silence's matchers. */
+  alertLabels: z.record(z.string(), z.string()).default({}),
 });
 
 type Input = z.output<typeof input>;
@@ -28,6 +48,13 @@ function errorRatioQuery(i: Input): string {
 }
 
 const deploymentOf = (i: Input) => i.deployment ?? i.service;
+
+/** A rollback is tried when the ratio is over the threshold and a recent deploy has a predecessor. */
+const rollbackWanted = (i: Input, ratio: { ratio: number | null }, deploy: RolloutState) =>
+  ratio.ratio !== null &&
+  ratio.ratio > i.threshold &&
+  deploy.previous !== null &&
+  deploy.minutesAgo <= i.recentDeployMinutes;
 
 interface Applied {
   deployment: string;
@@ -46,6 +73,10 @@ export const highErrorRate = runbook({
     service: alert.labels.service ?? alert.labels.job ?? '',
     namespace: alert.labels.namespace ?? 'prod',
     ...(alert.labels.deployment ? { deployment: alert.labels.deployment } : {}),
+    ...(alert.annotations.firebreak_silence_for
+      ? { silenceFor: alert.annotations.firebreak_silence_for }
+      : {}),
+    alertLabels: alert.labels,
   }),
   concurrency: { key: (i) => `${i.namespace}/${i.service}`, limit: 1 },
   gameDays: [
@@ -103,13 +134,33 @@ export const highErrorRate = runbook({
     attach(evidence);
     return state;
   })
+  // Approved first: a "no" here stops the run before anything changed. Once applied, it is expired by
+  // the saga like any mitigation when the rollback is refused, fails, or does not bring the ratio down.
+  .mitigation(
+    'silence',
+    silenceMitigation({
+      needs: ['errorRatio', 'recentDeploy'],
+      when: ({ input: i, steps }) =>
+        i.silenceFor !== undefined &&
+        Object.keys(i.alertLabels).length > 0 &&
+        rollbackWanted(i, steps.errorRatio, steps.recentDeploy),
+      approval: {
+        groups: ['sre-oncall'],
+        timeout: '15m',
+        onTimeout: 'reject',
+        summary: ({ input: i }) =>
+          `Silence HighErrorRate of ${i.namespace}/${i.service} for ${i.silenceFor} while the rollback is tried?`,
+      },
+      endpoint: alertmanagerEndpoint,
+      labels: ({ input: i }) => i.alertLabels,
+      duration: ({ input: i }) => i.silenceFor ?? '0s',
+      incidentUrl: ({ run }) => incidentUrl(run),
+      reason: 'silenced while firebreak rolls back a deploy',
+    }),
+  )
   .mitigation('rollback', {
-    needs: ['errorRatio', 'recentDeploy'],
-    when: ({ input: i, steps }) =>
-      steps.errorRatio.ratio !== null &&
-      steps.errorRatio.ratio > i.threshold &&
-      steps.recentDeploy.previous !== null &&
-      steps.recentDeploy.minutesAgo <= i.recentDeployMinutes,
+    needs: ['errorRatio', 'recentDeploy', 'silence'],
+    when: ({ input: i, steps }) => rollbackWanted(i, steps.errorRatio, steps.recentDeploy),
     approval: { groups: ['sre-oncall'], quorum: 1, timeout: '15m', onTimeout: 'reject' },
     dryRun: ({ input: i, steps }) => ({
       wouldRollBack: `${i.namespace}/${deploymentOf(i)}`,

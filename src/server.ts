@@ -30,6 +30,7 @@ import { Postmortems } from './incidents/postmortems.ts';
 import { redactor } from './incidents/redact.ts';
 import { Router } from './incidents/route.ts';
 import type { KubernetesWatcher } from './ingest/kubernetes/watcher.ts';
+import { alertmanagerSettings } from './integrations/alertmanager/settings.ts';
 import { slackSettings } from './integrations/slack/settings.ts';
 import type { SlackIntegration } from './integrations/slack/slack.ts';
 import { writebackSettings } from './integrations/writeback/settings.ts';
@@ -114,7 +115,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     redactor: redact,
     logger,
     ...(opts.clock ? { clock: opts.clock } : {}),
-    ...(opts.runbooks ? { runbooks: opts.runbooks } : {}),
+    runbooks: [...options.runbooks, ...(opts.runbooks ?? [])],
     // With Slack configured, what the engine says goes to Slack (through its outbox).
     ...(wiring ? { notifier: wiring.notifier } : opts.notifier ? { notifier: opts.notifier } : {}),
   });
@@ -138,7 +139,9 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   });
   const approvals = new Approvals(fb.store, fb.engine.clock, identitiesOf(config));
   observability.watchApprovals(approvals);
-  const slack = wiring ? await wiring.start({ fb, approvals, ingestor }) : null;
+  const slack = wiring
+    ? await wiring.start({ fb, approvals, ingestor, alertmanager: alertmanagerSettings(config) })
+    : null;
   if (slack) observability.watchSlack(slack.counters);
   const writebackConfig = writebackSettings(config);
   const writeBack = writebackConfig

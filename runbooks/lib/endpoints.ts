@@ -40,6 +40,13 @@ const schema = z.object({
   /** PagerDuty's REST API and the user its writes are recorded as (the key: ctx.secret('PAGERDUTY_API_TOKEN')). */
   PAGERDUTY_API_URL: url('https://api.pagerduty.com'),
   PAGERDUTY_FROM_EMAIL: secret,
+  /** Alertmanager's API, where silences are created (never an alert's externalURL: see alertmanager.ts). */
+  ALERTMANAGER_URL: url('http://127.0.0.1:9093'),
+  /** Bearer token, when a proxy in front of Alertmanager asks for one. */
+  ALERTMANAGER_API_TOKEN: secret,
+  ALERTMANAGER_API_TOKEN_FILE: secret,
+  /** firebreak's own address (the incident links in silence comments); unset: the incident id only. */
+  PUBLIC_URL: withoutSlash.optional(),
 });
 
 export interface Endpoint {
@@ -64,6 +71,9 @@ export interface Endpoints {
   dbAdmin: Endpoint;
   /** `from` undefined: PAGERDUTY_FROM_EMAIL is not set, and a step that writes to PagerDuty says so. */
   pagerduty: { url: string; from: string | undefined };
+  alertmanager: Endpoint;
+  /** firebreak's PUBLIC_URL, for links to incidents. */
+  publicUrl: string | undefined;
 }
 
 type Env = z.output<typeof schema>;
@@ -81,10 +91,12 @@ export function parseEndpoints(env: Record<string, string | undefined>): Endpoin
     flags: withToken(e.FEATURE_FLAGS_URL, e, 'FEATURE_FLAGS_TOKEN'),
     dbAdmin: withToken(e.DB_ADMIN_URL, e, 'DB_ADMIN_TOKEN'),
     pagerduty: { url: e.PAGERDUTY_API_URL, from: e.PAGERDUTY_FROM_EMAIL },
+    alertmanager: withToken(e.ALERTMANAGER_URL, e, 'ALERTMANAGER_API_TOKEN'),
+    publicUrl: e.PUBLIC_URL,
   };
 }
 
-type TokenVariable = 'FEATURE_FLAGS_TOKEN' | 'DB_ADMIN_TOKEN';
+type TokenVariable = 'FEATURE_FLAGS_TOKEN' | 'DB_ADMIN_TOKEN' | 'ALERTMANAGER_API_TOKEN';
 
 /** A wrong setting will not fix itself on retry: say which variable is wrong and stop. */
 function misconfigured<T>(fn: () => T): T {

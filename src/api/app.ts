@@ -23,6 +23,7 @@ import { openApiDocument } from './openapi.ts';
 import { mountOperations } from './operations.ts';
 import { mountPostmortems, POSTMORTEM_LIMIT_BYTES } from './postmortem.ts';
 import { mountApi } from './routes.ts';
+import { mountSilences } from './silence.ts';
 import { webhookOutcomes } from './webhook-outcomes.ts';
 import { mountWebhooks, webhookAuth, webhookSources } from './webhooks.ts';
 
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): Hono {
   mountPostmortems(app, { ...deps, driver: deps.fb.store.driver });
   if (deps.gamedays) mountGameDays(app, { config: deps.config, gamedays: deps.gamedays });
   mountOperations(app, deps);
+  mountSilences(app, deps);
   const slack = deps.slack;
   if (slack) {
     // Signed by Slack, not by an API token: the receiver checks the signature over the raw body.

@@ -10,6 +10,7 @@ import type { FirebreakOptions } from '../firebreak.ts';
 import type { GroupBy } from '../ingest/group-by.ts';
 import { type KnownHost, parseKnownHosts } from '../integrations/ssh/known-hosts.ts';
 import { type SshSettings, sshSecrets } from '../integrations/ssh/settings.ts';
+import { builtinRunbooks } from '../runbooks/builtin.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -200,6 +201,21 @@ export const configSchema = z.object({
   METRICS_TOKEN: secret.optional(),
   /** `firebreak worker` has no HTTP server: it serves GET /metrics on this port when set. */
   FIREBREAK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  // ── Alertmanager silences (issue 15; docs/authoring.md "Silencing alerts") ──
+  /**
+   * Alertmanager's API, where "Silence this alert for 1h" creates silences. Only this URL is ever called:
+   * the `externalURL` a webhook carries is not, or whoever can post a webhook would choose the target.
+   */
+  ALERTMANAGER_URL: z
+    .url()
+    .refine((v) => /^https?:\/\//i.test(v), 'must be an http(s) URL')
+    .optional(),
+  /** Bearer token, or basic auth (user + password), when a proxy in front of Alertmanager asks. */
+  ALERTMANAGER_API_TOKEN: secret.optional(),
+  ALERTMANAGER_API_USER: z.string().min(1).optional(),
+  ALERTMANAGER_API_PASSWORD: secret.optional(),
+  /** Approver groups of the silence gate; none: the approver role decides, as for any gate naming nobody. */
+  ALERTMANAGER_SILENCE_GROUPS: commaList.optional(),
   // ── Exposure, identities and limits (issue 9; docs/security.md) ──
   /**
    * The URL people open firebreak at (https://firebreak.example.com). Its host is answered besides the
@@ -342,6 +358,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
           ...retentionProblems(parsed.data),
           ...kubernetesProblems(parsed.data),
           ...writebackProblems(parsed.data),
+          ...alertmanagerProblems(parsed.data),
         ]
       : parsed.error.issues),
   ];
@@ -420,6 +437,26 @@ function writebackProblems(c: z.output<typeof configSchema>): { path: string[]; 
   return problems;
 }
 
+/**
+ * With ALERTMANAGER_URL set, one way to authenticate to it: a user without its password (or the reverse),
+ * or a token beside them, is a mistake.
+ */
+function alertmanagerProblems(c: z.output<typeof configSchema>): { path: string[]; message: string }[] {
+  const problems: { path: string[]; message: string }[] = [];
+  if (!c.ALERTMANAGER_URL) return problems;
+  if (Boolean(c.ALERTMANAGER_API_USER) !== Boolean(c.ALERTMANAGER_API_PASSWORD))
+    problems.push({
+      path: ['ALERTMANAGER_API_PASSWORD'],
+      message: 'set with ALERTMANAGER_API_USER (basic auth)',
+    });
+  if (c.ALERTMANAGER_API_TOKEN && c.ALERTMANAGER_API_PASSWORD)
+    problems.push({
+      path: ['ALERTMANAGER_API_TOKEN'],
+      message: 'set a token or a user and password, not both',
+    });
+  return problems;
+}
+
 /** What `serve` and every CLI command open firebreak with: database, runbooks folder, secrets, engine. */
 export function firebreakOptionsOf(config: Config) {
   return {
@@ -430,6 +467,8 @@ export function firebreakOptionsOf(config: Config) {
     poolMode: config.FIREBREAK_DB_POOL_MODE,
     startupTimeoutMs: parseDuration(config.FIREBREAK_DB_STARTUP_TIMEOUT),
     runbooksDir: config.RUNBOOKS_DIR,
+    // firebreak's own runbooks (the "Silence this alert" button's): in every process that executes runs.
+    runbooks: builtinRunbooks(config),
     migrate: config.FIREBREAK_MIGRATE,
     work: config.FIREBREAK_WORK,
     // Workers write step outputs and evidence too: the configured secrets are redacted there as in serve.
@@ -508,6 +547,11 @@ export function secretsOf(config: Config): string[] {
     ...(config.PAGERDUTY_WEBHOOK_SECRETS ?? []),
     ...(config.API_TOKENS ?? []).map((t) => t.token),
     config.METRICS_TOKEN,
+    config.ALERTMANAGER_API_TOKEN,
+    config.ALERTMANAGER_API_PASSWORD,
+    // The pair too: base64 of `user:password` would otherwise keep the password's first characters.
+    config.ALERTMANAGER_API_PASSWORD &&
+      `${config.ALERTMANAGER_API_USER ?? ''}:${config.ALERTMANAGER_API_PASSWORD}`,
     ...Object.values(config.OTEL_EXPORTER_OTLP_HEADERS ?? {}),
     config.FIREBREAK_TOKEN,
     ...sshSecrets({ privateKey: config.SSH_PRIVATE_KEY, passphrase: config.SSH_PRIVATE_KEY_PASSPHRASE }),

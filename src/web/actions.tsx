@@ -1,6 +1,6 @@
 // What the web UI changes, all through POST forms: sign in and out, approval decisions (Approvals.decide,
 // the one decision path, via 'web'), revert (cancel the run with revert), dead-letter replay, the kill
-// switch, and starting a drill. Each form must come from this origin; each action needs the API's grant.
+// switch, starting a drill, and asking for a silence of an incident's alert. Each form must come from this origin; each action needs the API's grant.
 import type { EventEmitter } from 'node:events';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, Handler, Hono } from 'hono';
@@ -13,6 +13,8 @@ import { isTerminalRun } from '../core/status.ts';
 import type { IncidentStore } from '../incidents/incident-store.ts';
 import type { Ingestor } from '../incidents/ingest.ts';
 import { replayDeadLetter } from '../incidents/replay.ts';
+import { requestSilence } from '../integrations/alertmanager/request.ts';
+import { alertmanagerSettings } from '../integrations/alertmanager/settings.ts';
 import type { GameDayScheduler } from '../scheduler/scheduler.ts';
 import { localPath } from './format.ts';
 import { failure, type GuardDeps, type Req, refuse, render, secure, wantsJson } from './guard.tsx';
@@ -38,6 +40,8 @@ export const FLASH = {
   paused: 'Kill switch ON: new mitigations are paused.',
   resumed: 'Kill switch OFF: mitigations run again.',
   drill: 'Drill started.',
+  silence_requested: 'Silence requested: it is created in Alertmanager once its approval gate is approved.',
+  silence_pending: 'A silence of this alert is already requested or active: see its run below.',
   signed_out: 'Signed out.',
   sessions_revoked: 'Every web session was signed out.',
 } as const;
@@ -111,6 +115,22 @@ export function mountActions(app: Hono, deps: ActionDeps): void {
       await deps.fb.cancel(id, { keepMitigations: false });
       deps.pokes.emit('poke');
       return { flash: 'reverting' };
+    }),
+  );
+
+  // Starts the built-in silence runbook: the caller needs the operator role to ask, and the silence
+  // itself waits at a gate that the approval policy decides, like any other mitigation.
+  const alertmanager = alertmanagerSettings(deps.config);
+  app.post(
+    '/ui/incidents/:id/silence',
+    act('operate', async ({ c, caller }) => {
+      const asked = await requestSilence(
+        { fb: deps.fb, incidents: deps.incidents, alertmanager },
+        c.req.param('id')!,
+        `web:${caller.identity}`,
+      );
+      deps.pokes.emit('poke');
+      return { flash: asked.created ? 'silence_requested' : 'silence_pending' };
     }),
   );
 

@@ -9,6 +9,8 @@ import { NotFoundError } from '../core/errors.ts';
 import type { IncidentStore } from '../incidents/incident-store.ts';
 import type { Ingestor } from '../incidents/ingest.ts';
 import type { Postmortems } from '../incidents/postmortems.ts';
+import { silenceTargetOf } from '../integrations/alertmanager/request.ts';
+import { alertmanagerSettings } from '../integrations/alertmanager/settings.ts';
 import type { GameDayScheduler } from '../scheduler/scheduler.ts';
 import { toEvidence } from '../store/rows.ts';
 import { flashOf, mountActions } from './actions.tsx';
@@ -40,6 +42,7 @@ const CLIENT_JS = readFileSync(new URL('./client.js', import.meta.url), 'utf8');
 
 export function mountWeb(app: Hono, deps: WebDeps): void {
   const pokes = new EventEmitter().setMaxListeners(0);
+  const silencesOn = alertmanagerSettings(deps.config) !== null;
   const live = {
     store: deps.fb.store,
     events: deps.fb.engine.events,
@@ -107,7 +110,12 @@ export function mountWeb(app: Hono, deps: WebDeps): void {
         deps,
         c,
         { title: data.incident.title, caller, flash },
-        <IncidentPage data={data} can={can} now={now} />,
+        <IncidentPage
+          data={data}
+          can={can}
+          now={now}
+          silence={silenceTargetOf(silencesOn, data.incident, data.alerts)}
+        />,
       );
     }),
   );

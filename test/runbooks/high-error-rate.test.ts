@@ -46,6 +46,7 @@ describe('high-error-rate runbook', () => {
     expect(await t.statuses()).toEqual({
       errorRatio: 'succeeded',
       recentDeploy: 'succeeded',
+      silence: 'skipped', // the alert did not ask for one (high-error-rate-silence.test.ts)
       rollback: 'awaiting_approval',
     });
     expect(http.mutations()).toEqual([]);
@@ -127,6 +128,7 @@ describe('high-error-rate runbook', () => {
     await t.finish();
     const { draft, markdown } = await t.postmortem();
     expect(draft.mitigations).toMatchObject([
+      { step: 'silence', status: 'skipped' },
       { step: 'rollback', status: 'succeeded', approvedBy: ['test-approver (api)'] },
     ]);
     expect(markdown).toContain('## Rollback decision');

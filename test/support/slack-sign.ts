@@ -47,6 +47,25 @@ export function buttonClick(
   return form({ payload: JSON.stringify(payload) }, opts);
 }
 
+/**
+ * A click on an incident message's "Silence for 1h" button (block_actions like the fixture's, with the
+ * incident message's action: action_id silence_alert, value the incident id).
+ */
+export function silenceClick(incidentId: string, opts: { userId?: string } = {}): SignedRequest {
+  const payload = JSON.parse(fixture('block-actions-approve.json').replaceAll('APPROVAL_ID', incidentId));
+  if (opts.userId) payload.user.id = opts.userId;
+  payload.message.blocks[1].block_id = `silence:${incidentId}`;
+  payload.actions[0] = {
+    ...payload.actions[0],
+    action_id: 'silence_alert',
+    block_id: `silence:${incidentId}`,
+    value: incidentId,
+    text: { type: 'plain_text', text: ':mute: Silence for 1h', emoji: true },
+  };
+  delete payload.actions[0].style;
+  return form({ payload: JSON.stringify(payload) });
+}
+
 /** A view_submission of the reject modal, carrying what `views.open` was given. */
 export function modalSubmit(
   view: { callback_id: string; private_metadata: string },

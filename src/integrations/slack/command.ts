@@ -66,12 +66,15 @@ export async function runCommand(deps: CommandDeps, user: string, text: string):
 }
 
 async function operator(deps: CommandDeps, user: string, what: string, fn: () => Promise<string>) {
+  if (!isOperator(deps, user)) return `:no_entry: You may not ${what} from Slack (SLACK_OPERATORS).`;
+  return fn();
+}
+
+/** A Slack user SLACK_OPERATORS names, by any of their ids or through an approver group. */
+export function isOperator(deps: Pick<CommandDeps, 'approvals' | 'operators'>, user: string): boolean {
   const groups = deps.approvals.groups(user);
   const ids = deps.approvals.identities.aliases(user);
-  const allowed =
-    ids.some((id) => deps.operators.includes(id)) || groups.some((g) => deps.operators.includes(g));
-  if (!allowed) return `:no_entry: You may not ${what} from Slack (SLACK_OPERATORS).`;
-  return fn();
+  return ids.some((id) => deps.operators.includes(id)) || groups.some((g) => deps.operators.includes(g));
 }
 
 async function start(deps: CommandDeps, user: string, runbook: string, json: string): Promise<string> {

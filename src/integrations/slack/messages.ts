@@ -2,11 +2,14 @@
 import type { RunInfo } from '../../dsl/types.ts';
 import type { IncidentRecord } from '../../incidents/incident-store.ts';
 import type { ApprovalRecord } from '../../store/records.ts';
+import { SILENCE_FOR } from '../alertmanager/silence-runbook.ts';
 import type { SlackBody } from './outbox.ts';
 
 export const APPROVE_ACTION = 'approval_approve';
 export const REJECT_ACTION = 'approval_reject';
 export const REJECT_VIEW = 'approval_reject';
+/** "Silence for 1h" on an incident message; its value is the incident id. */
+export const SILENCE_ACTION = 'silence_alert';
 /** The actions block of an approval request; its id carries the gate, like the buttons' value. */
 export const approvalBlockId = (approvalId: string) => `approval:${approvalId}`;
 
@@ -40,7 +43,11 @@ const context = (text: string) => ({
   elements: [{ type: 'mrkdwn', text: clip(text, 2000) }],
 });
 
-export function incidentMessage(i: IncidentRecord): SlackBody {
+/**
+ * The incident's message. With `silence` (ALERTMANAGER_URL set) a firing Alertmanager incident gets a
+ * "Silence for 1h" button: it asks for a silence, which then waits for approval like any mitigation.
+ */
+export function incidentMessage(i: IncidentRecord, opts: { silence?: boolean } = {}): SlackBody {
   const resolved = i.status === 'resolved';
   const icon = i.drill ? ':test_tube:' : resolved ? ':white_check_mark:' : ':rotating_light:';
   const sev = i.severity ? `[${esc(i.severity)}] ` : '';
@@ -51,7 +58,33 @@ export function incidentMessage(i: IncidentRecord): SlackBody {
     `opened ${when(i.openedAt)}`,
     ...(i.resolvedAt && resolved ? [`resolved ${when(i.resolvedAt)}`] : []),
   ].join(' · ');
-  return { text: `${head} (incident ${i.id})`, blocks: [section(head), context(facts)] };
+  const blocks: unknown[] = [section(head), context(facts)];
+  if (opts.silence && i.source === 'alertmanager' && !resolved && !i.drill) blocks.push(silenceButton(i.id));
+  return { text: `${head} (incident ${i.id})`, blocks };
+}
+
+function silenceButton(incidentId: string) {
+  return {
+    type: 'actions',
+    block_id: `silence:${incidentId}`,
+    elements: [
+      {
+        type: 'button',
+        action_id: SILENCE_ACTION,
+        text: { type: 'plain_text', text: `:mute: Silence for ${SILENCE_FOR}`, emoji: true },
+        value: incidentId,
+        confirm: {
+          title: { type: 'plain_text', text: `Silence for ${SILENCE_FOR}?` },
+          text: {
+            type: 'mrkdwn',
+            text: `Asks to silence this alert in Alertmanager for ${SILENCE_FOR}. It is created once an approver (someone other than you) approves it.`,
+          },
+          confirm: { type: 'plain_text', text: 'Ask' },
+          deny: { type: 'plain_text', text: 'Cancel' },
+        },
+      },
+    ],
+  };
 }
 
 export function runRootMessage(run: RunInfo, title: string, incident: IncidentRecord | null): SlackBody {

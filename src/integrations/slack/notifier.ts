@@ -8,6 +8,7 @@ import type { IngestOutcome } from '../../incidents/ingest.ts';
 import type { ApprovalDecision, ApprovalRecord } from '../../store/records.ts';
 import { approvalRequestMessage, esc, incidentMessage, when, who } from './messages.ts';
 import { followRuns } from './progress.ts';
+import { silencesOn } from './silence-action.ts';
 import { ids, SlackThreads, type SlackThreadsDeps } from './threads.ts';
 
 export class SlackNotifier implements Notifier {
@@ -113,7 +114,7 @@ export class SlackNotifier implements Notifier {
       await this.deps.outbox.enqueue({
         kind: 'update',
         target: root,
-        body: incidentMessage(incident),
+        body: incidentMessage(incident, { silence: silencesOn(this.deps.registry) }),
         ...about,
       });
     });

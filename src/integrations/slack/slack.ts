@@ -11,6 +11,7 @@ import { IncidentStore } from '../../incidents/incident-store.ts';
 import type { Ingestor } from '../../incidents/ingest.ts';
 import type { Redactor } from '../../incidents/redact.ts';
 import type { SqlStore } from '../../store/sql-store.ts';
+import type { AlertmanagerSettings } from '../alertmanager/settings.ts';
 import { approvalActions } from './approval-actions.ts';
 import { firebreakCommand } from './command.ts';
 import { SlackCounters } from './counters.ts';
@@ -19,6 +20,7 @@ import { SlackNotifier } from './notifier.ts';
 import { SlackOutbox } from './outbox.ts';
 import { FetchReceiver } from './receiver.ts';
 import type { SlackSettings } from './settings.ts';
+import { silenceAction } from './silence-action.ts';
 import { boltLogger, webClient, webClientOptions } from './web-client.ts';
 
 export { type SlackSettings, slackSettings } from './settings.ts';
@@ -36,7 +38,13 @@ export interface SlackIntegration {
 export interface SlackWiring {
   /** For createFirebreak's `notifier`: built once the store and the runbooks exist. */
   notifier(deps: { store: SqlStore; registry: RunbookRegistry }): SlackNotifier;
-  start(deps: { fb: Firebreak; approvals: Approvals; ingestor: Ingestor }): Promise<SlackIntegration>;
+  start(deps: {
+    fb: Firebreak;
+    approvals: Approvals;
+    ingestor: Ingestor;
+    /** Silences from the incident message's button; null: no button. */
+    alertmanager?: AlertmanagerSettings | null;
+  }): Promise<SlackIntegration>;
 }
 
 export function slackWiring(
@@ -61,7 +69,7 @@ export function slackWiring(
       built = { outbox, notifier, store };
       return notifier;
     },
-    async start({ fb, approvals, ingestor }) {
+    async start({ fb, approvals, ingestor, alertmanager = null }) {
       if (!built) throw new Error('slack: pass the wiring’s notifier to createFirebreak first');
       const { outbox, notifier, store } = built;
       const counters = new SlackCounters();
@@ -82,6 +90,13 @@ export function slackWiring(
       const deps = { approvals, store, outbox, logger };
       approvalActions(app, deps);
       firebreakCommand(app, { ...deps, fb, operators: settings.operators });
+      silenceAction(app, {
+        ...deps,
+        fb,
+        incidents: new IncidentStore(store.driver),
+        alertmanager,
+        operators: settings.operators,
+      });
 
       approvals.onDecision((approval, _req, outcome) => {
         if (outcome === 'recorded') notifier.decided(approval, approval.decisions.at(-1));

@@ -11,6 +11,7 @@ import type { IncidentRecord } from '../../incidents/incident-store.ts';
 import type { Store } from '../../store/store.ts';
 import { clip, esc, incidentMessage, runRootMessage, runStartedLine } from './messages.ts';
 import type { SlackBody, SlackOutbox } from './outbox.ts';
+import { silencesOn } from './silence-action.ts';
 
 export interface SlackChannels {
   incident: string;
@@ -132,7 +133,7 @@ export class SlackThreads {
       key: root,
       thread: root,
       channel,
-      body: incidentMessage(incident),
+      body: incidentMessage(incident, { silence: silencesOn(this.deps.registry) }),
       incidentId: incident.id,
     });
     return { channel, root };

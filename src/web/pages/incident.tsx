@@ -2,6 +2,7 @@
 // evidence, the timeline, and the postmortem draft.
 import type { Permission } from '../../api/auth.ts';
 import type { AlertRecord, IncidentRecord } from '../../incidents/incident-store.ts';
+import { matcherList, SILENCE_FOR } from '../../integrations/alertmanager/silence-runbook.ts';
 import type { IncidentData } from '../data.ts';
 import { ago, safeUrl, utc } from '../format.ts';
 import { Badge } from '../layout.tsx';
@@ -11,13 +12,22 @@ import { EvidenceList, toWebUrl } from './evidence.tsx';
 import { RunCard } from './run.tsx';
 import { Timeline } from './timeline.tsx';
 
-export function IncidentPage(props: { data: IncidentData; can: (p: Permission) => boolean; now: Date }) {
+export function IncidentPage(props: {
+  data: IncidentData;
+  can: (p: Permission) => boolean;
+  now: Date;
+  /** What "Silence this alert for 1h" would silence, or why it cannot. */
+  silence?: { labels: Record<string, string> } | { refusal: string };
+}) {
   const { data, can, now } = props;
   const { incident } = data;
   const here = `/incidents/${incident.id}`;
   return (
     <div data-live={`/ui/incidents/${incident.id}/events?after=${data.lastSeq}`} data-incident={incident.id}>
       <Head incident={incident} now={now} />
+      {props.silence && 'labels' in props.silence && can('operate') ? (
+        <SilenceForm incidentId={incident.id} labels={props.silence.labels} returnTo={here} />
+      ) : null}
       <p class="live-note flash" id="live-note" role="status"></p>
       <section>
         <h2>Approvals</h2>
@@ -97,6 +107,20 @@ function Head({ incident, now }: { incident: IncidentRecord; now: Date }) {
         </dd>
       </dl>
     </section>
+  );
+}
+
+/** Starts the built-in silence runbook; the silence itself waits for its gate's approval. */
+function SilenceForm(props: { incidentId: string; labels: Record<string, string>; returnTo: string }) {
+  return (
+    <form class="card" method="post" action={`/ui/incidents/${props.incidentId}/silence`} data-fetch="1">
+      <input type="hidden" name="return" value={props.returnTo} />
+      <p class="small">
+        {`Silences ${matcherList(props.labels)} in Alertmanager for ${SILENCE_FOR}, once an approver approves
+        it (someone other than you). Cancelling the silence's run lifts it.`}
+      </p>
+      <button type="submit">{`Silence this alert for ${SILENCE_FOR}`}</button>
+    </form>
   );
 }
 
