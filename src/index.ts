@@ -11,6 +11,7 @@ export type {
   GameDay,
   GameDayInjectContext,
   GameDayTargets,
+  MitigationBudget,
   RunInfo,
   StepContext,
   Trigger,
