@@ -29,6 +29,13 @@ export interface EngineEventMap {
   'step.retrying': StepRef & { delayMs: number; error: string };
   'approval.requested': { runId: string; step: string; approvalId: string };
   'mitigation.applied': { runId: string; step: string };
+  /** A budgeted apply asked for room: counted, counted over the budget by an approver, or exceeded. */
+  'mitigation.budget': {
+    runId: string;
+    runbookId: string;
+    step: string;
+    outcome: 'counted' | 'overridden' | 'exceeded';
+  };
   'mitigation.reverted': { runId: string; step: string; status: 'reverted' | 'revert_failed' };
 }
 
