@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
-import { runbook, z } from '../../src/index.ts';
+import { NonRetryableError, runbook, z } from '../../src/index.ts';
 import { onPostgres, testDatabase } from '../support/db.ts';
 import { journal, type TestFirebreak, testFirebreak } from '../support/engine.ts';
 import { until } from '../support/until.ts';
@@ -8,7 +8,10 @@ import { until } from '../support/until.ts';
 const HOUR = 3_600_000;
 
 /** A rollback limited to 3 applies per hour per namespace; `applied` records every apply call. */
-function budgeted(applied: string[], opts: { onExceeded?: 'fail'; failFirst?: boolean } = {}) {
+function budgeted(
+  applied: string[],
+  opts: { onExceeded?: 'fail'; failFirst?: boolean; failFirstForGood?: boolean } = {},
+) {
   let calls = 0;
   return runbook({
     id: 'budgeted',
@@ -25,6 +28,7 @@ function budgeted(applied: string[], opts: { onExceeded?: 'fail'; failFirst?: bo
     apply: async ({ input }) => {
       calls += 1;
       if (opts.failFirst && calls === 1) throw new Error('connection reset');
+      if (opts.failFirstForGood && calls === 1) throw new NonRetryableError('403 forbidden');
       applied.push(`${input.namespace}#${input.i}`);
       return { i: input.i };
     },
@@ -148,5 +152,20 @@ describe('mitigation budgets', () => {
     const [step] = (await fb.view(run.id))!.steps;
     expect(step).toMatchObject({ attempt: 2, state: { budget: { used: 1 } } });
     expect((await counts(fb)).uses).toBe(1);
+  });
+
+  test('a run retried after its apply failed applies again without counting again', async () => {
+    const applied: string[] = [];
+    await using fb = await testFirebreak([budgeted(applied, { failFirstForGood: true })]);
+    const failed = await fb.run('budgeted', { namespace: 'prod', i: 0 });
+    expect(failed.status).toBe('failed');
+    expect((await counts(fb)).uses).toBe(1);
+
+    expect(await fb.store.retryRun(failed.id, new Date())).toMatchObject({ retried: true });
+    expect((await fb.result(failed.id)).status).toBe('succeeded');
+    expect(applied).toEqual(['prod#0']);
+    expect((await counts(fb)).uses).toBe(1);
+    const counted = (await fb.view(failed.id))!.events.filter((e) => e.type === 'mitigation.budget_counted');
+    expect(counted.map((e) => e.data)).toMatchObject([{ used: 1 }, { used: 1, already: true }]);
   });
 });
