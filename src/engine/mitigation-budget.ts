@@ -2,7 +2,7 @@
 // same transaction as the commit that records it starting (Store.commitBudgeted): racing runs on any
 // replica never overspend. No room: the step waits at a gate whose summary says why (an approver may
 // let it through, and that apply counts too), or fails when the runbook says `onExceeded: 'fail'`.
-import { budgetExceededLabel, budgetFreesAt, budgetKey } from '../core/budget.ts';
+import { budgetExceededLabel, budgetFreesAt, budgetKey, budgetUsageLabel } from '../core/budget.ts';
 import { parseDuration } from '../core/duration.ts';
 import {
   BudgetExceededError,
@@ -133,6 +133,7 @@ async function count(
       steps: [ex.stepWrite(next)],
       events: [
         ex.event('mitigation.budget_counted', st.key, {
+          label: budgetUsageLabel({ mitigation: def.name, ...base, used: v.used }),
           key: base.key,
           scope: base.scope,
           used: v.used,

@@ -38,6 +38,9 @@ export class FirebreakMetrics {
   readonly pruneLastSuccess: Gauge;
   readonly pruneLastDuration: Gauge;
   readonly oldestHistory: Gauge;
+  readonly budgetUsed: Gauge<'runbook' | 'mitigation'>;
+  readonly budgetMax: Gauge<'runbook' | 'mitigation'>;
+  readonly budgetChecks: Counter<'runbook' | 'mitigation' | 'outcome'>;
 
   constructor(opts: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -156,6 +159,28 @@ export class FirebreakMetrics {
       help:
         'Age of the oldest finished run whose history (steps, journal) is still stored, database-wide: ' +
         'stays below FIREBREAK_RETENTION plus an interval while pruning keeps up.',
+      registers,
+    });
+    this.budgetUsed = new Gauge({
+      name: 'firebreak_mitigation_budget_used',
+      help:
+        "Applies counted in the current window of each mitigation budget, for the budget's fullest scope " +
+        '(database-wide, read at scrape time; scope values are not labels).',
+      labelNames: ['runbook', 'mitigation'],
+      registers,
+    });
+    this.budgetMax = new Gauge({
+      name: 'firebreak_mitigation_budget_max',
+      help: 'Applies a mitigation budget allows per window (per scope), from the loaded runbooks.',
+      labelNames: ['runbook', 'mitigation'],
+      registers,
+    });
+    this.budgetChecks = new Counter({
+      name: 'firebreak_mitigation_budget_checks_total',
+      help:
+        'Budgeted applies that asked for room in this process: counted, overridden (let through over ' +
+        'the budget by an approver) or exceeded (held at a gate, or failed).',
+      labelNames: ['runbook', 'mitigation', 'outcome'],
       registers,
     });
   }
