@@ -1,9 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { NonRetryableError, runbook, z } from '../../src/index.ts';
+import { BUDGET_MAX, budgetedSideEffectRunbook } from '../support/budgeted-side-effects.ts';
 import { onPostgres, testDatabase } from '../support/db.ts';
 import { journal, type TestFirebreak, testFirebreak } from '../support/engine.ts';
+import { createSideEffectsTableSql } from '../support/side-effects.ts';
 import { until } from '../support/until.ts';
+import { WorkerChild } from '../support/worker-child.ts';
 
 const HOUR = 3_600_000;
 
@@ -71,10 +74,10 @@ describe('mitigation budgets', () => {
     const started = await Promise.all(
       Array.from({ length: 10 }, (_, i) => engines[i % 3]!.start('budgeted', { namespace: 'prod', i })),
     );
-    // Every run at rest: applied, or waiting at a gate (an overspend shows as more than 3 applied).
+    // Every run at rest: applied, or parked at a gate (an overspend shows as more than 3 applied).
     const atRest = await until(async () => {
       const n = await counts(a);
-      return n.succeeded + n.gates === 10 ? n : null;
+      return n.succeeded + n.waiting === 10 && n.gates === n.waiting ? n : null;
     }, 30_000);
     expect(atRest).toEqual({ succeeded: 3, waiting: 7, gates: 7, uses: 3 });
     expect(applied).toHaveLength(3);
@@ -168,4 +171,42 @@ describe('mitigation budgets', () => {
     const counted = (await fb.view(failed.id))!.events.filter((e) => e.type === 'mitigation.budget_counted');
     expect(counted.map((e) => e.data)).toMatchObject([{ used: 1 }, { used: 1, already: true }]);
   });
+
+  test.skipIf(!onPostgres)(
+    '3 worker processes, 12 runs, max 3: exactly 3 applies run across processes',
+    async () => {
+      await using db = await testDatabase();
+      const enqueueOnly = budgetedSideEffectRunbook(async () => {
+        throw new Error('the test process does not work');
+      });
+      await using fb = await testFirebreak([enqueueOnly], { db, work: false });
+      await fb.store.driver.query(createSideEffectsTableSql);
+      // Two runs at a time per worker, so no one worker takes every run before the others look.
+      const lease = { leaseMs: 5_000, heartbeatMs: 500, pollMs: 100, maxRuns: 2 };
+      const start = (workerId: string) =>
+        WorkerChild.start({ databaseUrl: db.databaseUrl!, workerId, ...lease });
+      await using w1 = await start('budget-1');
+      await using w2 = await start('budget-2');
+      await using w3 = await start('budget-3');
+
+      await Promise.all(Array.from({ length: 12 }, (_, i) => fb.start('budgeted-side-effects', { i })));
+      const atRest = await until(async () => {
+        const n = await counts(fb);
+        return n.succeeded + n.waiting === 12 && n.gates === n.waiting ? n : null;
+      }, 45_000);
+      expect(atRest).toEqual({
+        succeeded: BUDGET_MAX,
+        waiting: 12 - BUDGET_MAX,
+        gates: 12 - BUDGET_MAX,
+        uses: 3,
+      });
+      const effects = await fb.store.driver.query<{ pid: number }>(
+        "select pid from side_effects where step = 'apply'",
+      );
+      expect(effects).toHaveLength(BUDGET_MAX);
+      // The runs were shared: more than one process executed them (each claims what it can).
+      const claimed = [w1, w2, w3].filter((w) => w.matching((l) => l.event === 'run.claimed').length > 0);
+      expect(claimed.length).toBeGreaterThan(1);
+    },
+  );
 });
