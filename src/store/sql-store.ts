@@ -115,7 +115,10 @@ export class SqlStore implements Store {
   }
 
   private budgeted(item: Item & { kind: 'budget' }): Promise<BudgetVerdict> {
-    const { lease, runId, use } = item;
+    const { lease, runId } = item;
+    // A scope is made from the run's input, which may carry a credential: rows get it redacted.
+    const scope = item.use.scope === null ? null : this.redact.text(item.use.scope);
+    const use = { ...item.use, key: this.redact.text(item.use.key), scope };
     return this.driver.transaction(async (tx) => {
       const [leased] = await tx.query(lockLeasedRunSql, [runId, lease.owner, lease.epoch]);
       if (!leased) throw new LeaseLostError(runId);
