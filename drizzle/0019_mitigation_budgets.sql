@@ -11,4 +11,5 @@ CREATE TABLE "mitigation_budget_uses" (
 );
 --> statement-breakpoint
 CREATE INDEX "mitigation_budget_uses_key_at_idx" ON "mitigation_budget_uses" USING btree ("key","at");--> statement-breakpoint
-CREATE INDEX "mitigation_budget_uses_mitigation_at_idx" ON "mitigation_budget_uses" USING btree ("runbook_id","mitigation","at");
+CREATE INDEX "mitigation_budget_uses_mitigation_at_idx" ON "mitigation_budget_uses" USING btree ("runbook_id","mitigation","at");--> statement-breakpoint
+CREATE INDEX "mitigation_budget_uses_at_idx" ON "mitigation_budget_uses" USING btree ("at");

@@ -200,6 +200,8 @@ export const mitigationBudgetUses = pgTable(
     primaryKey({ columns: [t.runId, t.stepKey] }),
     index('mitigation_budget_uses_key_at_idx').on(t.key, t.at),
     index('mitigation_budget_uses_mitigation_at_idx').on(t.runbookId, t.mitigation, t.at),
+    // Retention deletes the oldest first (src/retention/sql.ts).
+    index('mitigation_budget_uses_at_idx').on(t.at),
   ],
 );
 
