@@ -1,7 +1,9 @@
 // A run's mitigation budgets, from what each budgeted step recorded when it asked for room
 // (state.budget, src/engine/mitigation-budget.ts): "budget: 2 of 3 used in the last hour" once its apply
 // counted, or the gate's reason while it waits over the budget.
-import { budgetUsageLabel } from '../core/budget.ts';
+import { budgetUsageLabel, describeWindow } from '../core/budget.ts';
+import { durationError, parseDuration } from '../core/duration.ts';
+import type { StepDef } from '../dsl/types.ts';
 import type { BudgetState } from '../engine/mitigation-budget.ts';
 import type { StepRecord } from '../store/records.ts';
 
@@ -40,5 +42,34 @@ export function Budgets({ steps }: { steps: readonly StepRecord[] }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/** What a runbook's budgets allow, for its page: "restart: at most 2 applies per hour, per scope". */
+export function budgetRules(steps: readonly StepDef[]): { step: string; text: string }[] {
+  return steps.flatMap((s) => {
+    const b = s.mitigation?.budget;
+    if (!b) return [];
+    const per = durationError(b.per) === null ? describeWindow(parseDuration(b.per)) : String(b.per);
+    const scope = typeof b.scope === 'function' ? ', per scope (from the input)' : '';
+    const over = b.onExceeded === 'fail' ? 'the step fails' : 'an approver may let it through';
+    return [{ step: s.name, text: `at most ${b.max} applies per ${per}${scope}; over it, ${over}` }];
+  });
+}
+
+export function RunbookBudgets({ steps }: { steps: readonly StepDef[] }) {
+  const rules = budgetRules(steps);
+  if (rules.length === 0) return null;
+  return (
+    <section>
+      <h2>Budgets</h2>
+      <ul>
+        {rules.map((r) => (
+          <li data-budget={r.step}>
+            <strong>{r.step}</strong>: {r.text}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

@@ -54,6 +54,14 @@ describe('budgets in the UI and /metrics', () => {
     expect(third.text).toMatch(/<td>mitigation\.budget_exceeded<\/td>.*budget exceeded: 2 restart applies/s);
   });
 
+  test("the runbook's page lists its budgets", async () => {
+    const page = await web(srv, '/runbooks/budget-web');
+    expect(page.status, page.text).toBe(200);
+    expect(page.text).toContain(
+      'at most 2 applies per hour, per scope (from the input); over it, an approver may let it through',
+    );
+  });
+
   test('/metrics: uses of the fullest scope, the limit, and the checks by outcome', async () => {
     const s = parseExposition((await srv.get('/metrics')).text);
     const labels = { runbook: 'budget-web', mitigation: 'restart' };
