@@ -3,7 +3,7 @@ import { ManualClock } from '../../src/core/clock.ts';
 import { NonRetryableError, runbook, z } from '../../src/index.ts';
 import { BUDGET_MAX, budgetedSideEffectRunbook } from '../support/budgeted-side-effects.ts';
 import { onPostgres, testDatabase } from '../support/db.ts';
-import { journal, type TestFirebreak, testFirebreak } from '../support/engine.ts';
+import { deferred, journal, type TestFirebreak, testFirebreak, untilAborted } from '../support/engine.ts';
 import { createSideEffectsTableSql } from '../support/side-effects.ts';
 import { until } from '../support/until.ts';
 import { WorkerChild } from '../support/worker-child.ts';
@@ -207,6 +207,42 @@ describe('mitigation budgets', () => {
       // The runs were shared: more than one process executed them (each claims what it can).
       const claimed = [w1, w2, w3].filter((w) => w.matching((l) => l.event === 'run.claimed').length > 0);
       expect(claimed.length).toBeGreaterThan(1);
+    },
+  );
+
+  test.skipIf(!onPostgres)(
+    'a run another worker takes over mid-apply applies again, counted once',
+    async () => {
+      await using db = await testDatabase();
+      const inApply = deferred();
+      let calls = 0;
+      const rb = runbook({ id: 'taken-over', title: 'taken over', input: z.object({}) }).mitigation(
+        'rollback',
+        {
+          budget: { max: 1, per: '1h' },
+          apply: async ({ signal }) => {
+            calls += 1;
+            if (calls === 1) {
+              inApply.resolve();
+              throw await untilAborted(signal);
+            }
+            return { calls };
+          },
+          revert: async () => {},
+        },
+      );
+      const a = await testFirebreak([rb], { db, engine: { workerId: 'engine-a' } });
+      await using b = await testFirebreak([rb], { db, work: false, engine: { workerId: 'engine-b' } });
+      const { runId } = await a.start('taken-over', {});
+      await inApply.promise;
+      // A stops in the middle of the apply; its lease goes back and B continues the run.
+      await a.close({ graceMs: 0 });
+      await b.engine.work();
+      expect((await b.result(runId)).status).toBe('succeeded');
+      expect(calls).toBe(2);
+      expect((await counts(b)).uses).toBe(1);
+      expect(await journal(b, runId)).toEqual(expect.arrayContaining(['mitigation.budget_counted']));
+      expect((await journal(b, runId)).filter((t) => t === 'mitigation.budget_counted')).toHaveLength(1);
     },
   );
 });
