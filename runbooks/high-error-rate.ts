@@ -162,6 +162,9 @@ export const highErrorRate = runbook({
     needs: ['errorRatio', 'recentDeploy', 'silence'],
     when: ({ input: i, steps }) => rollbackWanted(i, steps.errorRatio, steps.recentDeploy),
     approval: { groups: ['sre-oncall'], quorum: 1, timeout: '15m', onTimeout: 'reject' },
+    // Three rollbacks in a namespace within an hour say the deploys are not the problem: a fourth
+    // waits for sre-oncall to let it through (the same people, with the reason on the gate).
+    budget: { max: 3, per: '1h', scope: (i) => i.namespace },
     dryRun: ({ input: i, steps }) => ({
       wouldRollBack: `${i.namespace}/${deploymentOf(i)}`,
       from: steps.recentDeploy.current,

@@ -14,6 +14,7 @@ export type {
   GameDayTargets,
   HostCommandOptions,
   HostCommandResult,
+  MitigationBudget,
   RunInfo,
   StepContext,
   Trigger,

@@ -111,6 +111,13 @@ export class VersionDriftError extends FirebreakError {
   }
 }
 
+/** An apply that would overspend its mitigation's budget, where the runbook says `onExceeded: 'fail'`. */
+export class BudgetExceededError extends FirebreakError {
+  constructor(message: string, details: Record<string, unknown>) {
+    super('budget_exceeded', message, { nonRetryable: true, details });
+  }
+}
+
 export class RunbookDefinitionError extends FirebreakError {
   constructor(message: string, details?: Record<string, unknown>) {
     super('runbook_definition', message, { nonRetryable: true, ...(details ? { details } : {}) });

@@ -178,6 +178,34 @@ export const concurrencySlots = pgTable(
 );
 
 /**
+ * Mitigation budgets (`budget: { max, per, scope }`): one row per apply that counted against a budget
+ * key, written in the same transaction as the commit that starts the apply, under an advisory lock on
+ * the key (src/store/sql/mitigation-budget.ts). One row per run and step: a retried apply counts once.
+ */
+export const mitigationBudgetUses = pgTable(
+  'mitigation_budget_uses',
+  {
+    runId: uuid('run_id').notNull(),
+    stepKey: text('step_key').notNull(),
+    /** runbook/mitigation, plus #scope when the budget is scoped (budgetKey in src/core/budget.ts). */
+    key: text('key').notNull(),
+    runbookId: text('runbook_id').notNull(),
+    mitigation: text('mitigation').notNull(),
+    scope: text('scope'),
+    at: ts('at').notNull(),
+    /** Counted over the budget because an approver let it through (the gate's id). */
+    approvalId: uuid('approval_id'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runId, t.stepKey] }),
+    index('mitigation_budget_uses_key_at_idx').on(t.key, t.at),
+    index('mitigation_budget_uses_mitigation_at_idx').on(t.runbookId, t.mitigation, t.at),
+    // Retention deletes the oldest first (src/retention/sql.ts).
+    index('mitigation_budget_uses_at_idx').on(t.at),
+  ],
+);
+
+/**
  * The commit id of every transition batch that landed. A commit retried after its connection dropped
  * (the answer lost, the COMMIT maybe done) finds its id here and applies nothing twice. Kept a day.
  */

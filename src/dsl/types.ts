@@ -125,6 +125,29 @@ export interface VerifyOptions<I, S, A> {
   onFail?: 'revert' | 'continue';
 }
 
+/**
+ * At most `max` applies of this mitigation per sliding window `per`, counted across every run and
+ * replica. An apply that would overspend waits at an approval gate (or fails, `onExceeded: 'fail'`).
+ */
+export interface MitigationBudget<I = unknown, S = Outputs> {
+  /** Applies allowed within the window (an integer ≥ 1). */
+  max: number;
+  /** The sliding window: '1h', '30m', '1d'. */
+  per: Duration;
+  /**
+   * Whose budget an apply counts against: 'global' (default) is one budget for this runbook's
+   * mitigation; a function of the input gives one budget per value (e.g. per namespace).
+   */
+  scope?: 'global' | ((input: I) => string);
+  /** approval (default): wait at a gate an approver may let through; fail: fail the step, not retried. */
+  onExceeded?: 'approval' | 'fail';
+  /**
+   * Who may let an over-budget apply through. Default: the approvers, groups, roles and timeout of the
+   * mitigation's own `approval`, else any approver. Its summary is the budget's reason.
+   */
+  approval?: Omit<ApprovalPolicy<I, S>, 'summary'>;
+}
+
 export interface MitigationOptions<I, S, A> extends CommonStepOptions<I, S> {
   /** A gate that opens right before `apply`: the same policy as an approval step. */
   approval?: ApprovalPolicy<I, S>;
@@ -135,6 +158,8 @@ export interface MitigationOptions<I, S, A> extends CommonStepOptions<I, S> {
   dryRun?: (ctx: StepContext<I, S>) => Awaitable<unknown>;
   /** Retry policy of the revert (default 5 attempts). */
   revertRetry?: Partial<RetryPolicy>;
+  /** A limit on applies across runs: `{ max: 3, per: '1h', scope: (input) => input.namespace }`. */
+  budget?: MitigationBudget<I, S>;
 }
 
 export interface ApprovalStepOptions<I, S> extends CommonStepOptions<I, S>, ApprovalPolicy<I, S> {}

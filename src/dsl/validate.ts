@@ -3,6 +3,7 @@ import { durationError } from '../core/duration.ts';
 import { graphProblems } from '../core/graph.ts';
 import { gameDayProblems } from '../scheduler/game-day-problems.ts';
 import { triggerProblems } from '../triggers/match.ts';
+import { budgetProblems } from './budget-problems.ts';
 import { circuitBreakerProblems } from './circuit-breaker.ts';
 import type { AnyRunbook } from './runbook.ts';
 
@@ -28,6 +29,7 @@ export function runbookProblems(rb: AnyRunbook): string[] {
       if (typeof m.revert !== 'function') problems.push(`mitigation "${s.name}" has no revert function`);
       problems.push(...durationProblems(s.name, m.verify?.after, 'verify.after'));
       problems.push(...durationProblems(s.name, m.approval?.timeout, 'approval.timeout'));
+      problems.push(...budgetProblems(s.name, m.budget));
     }
     if (s.kind === 'approval') problems.push(...durationProblems(s.name, s.approval?.timeout, 'timeout'));
     if (s.kind === 'forEach') {

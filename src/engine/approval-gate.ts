@@ -24,21 +24,28 @@ export function policyRecord(p: ApprovalPolicy): Record<string, unknown> {
   };
 }
 
+/**
+ * Where a step keeps its gate's id: `approvalId`, or another field for a second gate of the same step
+ * (a mitigation's budget gate, mitigation-budget.ts). Its escalation mark is kept beside it.
+ */
+export type GateField = 'approvalId' | 'budgetApprovalId';
+
 export async function approvalGate(
   ex: RunExecutor,
   st: StepState,
   stepName: string,
   policy: ApprovalPolicy,
   summary: string | null,
+  field: GateField = 'approvalId',
 ): Promise<GateResult> {
-  const approvalId = st.state.approvalId as string | undefined;
-  if (!approvalId) return request(ex, st, stepName, policy, summary);
+  const approvalId = st.state[field] as string | undefined;
+  if (!approvalId) return request(ex, st, stepName, policy, summary, field);
   let approval = await ex.db('approval read', () => ex.deps.store.getApproval(approvalId));
   if (!approval) throw new Error(`approval ${approvalId} of run ${ex.runId} is missing`);
   if (approval.status === 'pending') {
     const now = ex.deps.clock.now();
     if (!approval.expiresAt || now < approval.expiresAt) return parked(approval.expiresAt);
-    const escalated = await maybeEscalate(ex, st, approval, policy);
+    const escalated = await maybeEscalate(ex, st, approval, policy, field);
     if (escalated) return escalated;
     const onTimeout = policy.onTimeout ?? 'reject';
     await ex.db('approval timeout', () =>
@@ -66,13 +73,14 @@ async function request(
   stepName: string,
   policy: ApprovalPolicy,
   summary: string | null,
+  field: GateField,
 ): Promise<GateResult> {
   const id = randomUUID();
   const now = ex.deps.clock.now();
   const expiresAt =
     policy.timeout === undefined ? null : new Date(now.getTime() + parseDuration(policy.timeout));
   Object.assign(st, { status: 'awaiting_approval', startedAt: st.startedAt ?? now });
-  st.state.approvalId = id;
+  st.state[field] = id;
   await ex.commit({
     steps: [ex.stepWrite(st)],
     approvals: [
@@ -110,15 +118,17 @@ async function maybeEscalate(
   st: StepState,
   approval: ApprovalRecord,
   policy: ApprovalPolicy,
+  field: GateField,
 ): Promise<GateResult | null> {
   const onTimeout = policy.onTimeout;
-  if (typeof onTimeout !== 'object' || st.state.escalated) return null;
+  const mark = field === 'approvalId' ? 'escalated' : `${field}Escalated`;
+  if (typeof onTimeout !== 'object' || st.state[mark]) return null;
   const expiresAt = new Date(ex.deps.clock.now().getTime() + parseDuration(onTimeout.extend));
   const extended = await ex.db('approval escalation', () =>
     ex.deps.store.extendApproval(approval.id, expiresAt, onTimeout.escalate),
   );
   if (!extended) return null;
-  st.state.escalated = true;
+  st.state[mark] = true;
   await ex.commit({
     steps: [ex.stepWrite(st)],
     events: [

@@ -30,6 +30,13 @@ export interface EngineEventMap {
   'step.retrying': StepRef & { delayMs: number; error: string; circuit?: string };
   'approval.requested': { runId: string; step: string; approvalId: string };
   'mitigation.applied': { runId: string; step: string };
+  /** A budgeted apply asked for room: counted, counted over the budget by an approver, or exceeded. */
+  'mitigation.budget': {
+    runId: string;
+    runbookId: string;
+    step: string;
+    outcome: 'counted' | 'overridden' | 'exceeded';
+  };
   'mitigation.reverted': { runId: string; step: string; status: 'reverted' | 'revert_failed' };
   /** A host's circuit breaker changed state (`halfOpensAt` when it opened). */
   'circuit.changed': {

@@ -9,6 +9,7 @@ import type { EvidenceWrite, Transition } from '../store/store.ts';
 import { approvalGate } from './approval-gate.ts';
 import { type AttemptResult, attempt, policyFor, timeoutFor } from './attempts.ts';
 import type { RunExecutor, StepKindHandlers, StepOutcome, StepState } from './executor.ts';
+import { checkBudget } from './mitigation-budget.ts';
 import { invoke } from './step-context.ts';
 
 const done: StepOutcome = { type: 'done' };
@@ -190,6 +191,9 @@ async function runMitigation(ex: RunExecutor, def: StepDef, st: StepState): Prom
       st.state.approvedBy = gate.by;
       st.status = 'pending';
     }
+    const budget = await checkBudget(ex, def, st);
+    if (budget.type === 'outcome') return budget.outcome;
+    if (budget.type === 'fail') return fail(ex, st, budget.error, null, 'apply');
     const applied = await applyMitigation(ex, def, st);
     if (applied) return applied;
   }

@@ -41,6 +41,9 @@ export class FirebreakMetrics {
   readonly oldestHistory: Gauge;
   readonly httpCircuitState: Gauge<'host'>;
   readonly httpCircuitRejections: Counter<'host'>;
+  readonly budgetUsed: Gauge<'runbook' | 'mitigation'>;
+  readonly budgetMax: Gauge<'runbook' | 'mitigation'>;
+  readonly budgetChecks: Counter<'runbook' | 'mitigation' | 'outcome'>;
 
   constructor(opts: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -177,6 +180,28 @@ export class FirebreakMetrics {
       name: 'firebreak_http_circuit_rejections_total',
       help: 'Requests of ctx.http refused without being sent because their host circuit was open.',
       labelNames: ['host'],
+      registers,
+    });
+    this.budgetUsed = new Gauge({
+      name: 'firebreak_mitigation_budget_used',
+      help:
+        "Applies counted in the current window of each mitigation budget, for the budget's fullest scope " +
+        '(database-wide, read at scrape time; scope values are not labels).',
+      labelNames: ['runbook', 'mitigation'],
+      registers,
+    });
+    this.budgetMax = new Gauge({
+      name: 'firebreak_mitigation_budget_max',
+      help: 'Applies a mitigation budget allows per window (per scope), from the loaded runbooks.',
+      labelNames: ['runbook', 'mitigation'],
+      registers,
+    });
+    this.budgetChecks = new Counter({
+      name: 'firebreak_mitigation_budget_checks_total',
+      help:
+        'Budgeted applies that asked for room in this process: counted, overridden (let through over ' +
+        'the budget by an approver) or exceeded (held at a gate, or failed).',
+      labelNames: ['runbook', 'mitigation', 'outcome'],
       registers,
     });
   }

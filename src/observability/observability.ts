@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Queryable } from '../db/driver.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Pruner } from '../retention/pruner.ts';
+import { budgetSpecs, meterBudgets } from './budget-metrics.ts';
 import { meterApprovalDecision, meterEngine, meterPruner } from './engine-metrics.ts';
 import { traceEngine } from './engine-tracing.ts';
 import { sampleEventLoopLag } from './event-loop-lag.ts';
@@ -52,8 +53,13 @@ export function startObservability(deps: ObservabilityDeps): Observability {
     incidents: deps.incidents,
     engine,
     logger,
+    budgets: () => ({ specs: budgetSpecs(engine.registry), now: engine.clock.now() }),
   });
-  const offs = [meterEngine(engine.events, metrics), sampleEventLoopLag(metrics.eventLoopLag)];
+  const offs = [
+    meterEngine(engine.events, metrics),
+    meterBudgets(engine.events, metrics, budgetSpecs(engine.registry)),
+    sampleEventLoopLag(metrics.eventLoopLag),
+  ];
 
   const settings = tracingSettings(config);
   const exporter = deps.spanExporter ?? (settings ? otlpExporter(settings) : null);

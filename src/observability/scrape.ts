@@ -4,6 +4,7 @@
 
 import type { Logger } from '../core/logger.ts';
 import type { Queryable } from '../db/driver.ts';
+import { type BudgetSpec, refreshBudgetGauges } from './budget-metrics.ts';
 import type { FirebreakMetrics } from './metrics.ts';
 
 /** SlackCounters (src/integrations/slack/counters.ts), read through its snapshot. */
@@ -25,6 +26,8 @@ export interface ScrapeSources {
   incidents: { counts(): Promise<{ activeIncidents: number; deadLetters: number }> };
   engine: { readonly activeRuns: number };
   logger: Logger;
+  /** The mitigation budgets of the loaded runbooks (budget-metrics.ts) and the engine's now. */
+  budgets?: () => { specs: readonly BudgetSpec[]; now: Date };
 }
 
 const PENDING_APPROVALS = `select count(*)::int as pending from approvals where status = 'pending'`;
@@ -75,6 +78,8 @@ export class MetricsScraper {
       m.oldestHistory.set(Math.max(0, Number(oldest?.age ?? 0)));
       m.activeIncidents.set(counts.activeIncidents);
       m.deadLetters.set(counts.deadLetters);
+      const budgets = this.sources.budgets?.();
+      if (budgets) await refreshBudgetGauges(m, this.sources.driver, budgets.specs, budgets.now);
       m.dbUp.set(1);
     } catch (err) {
       // A stale gauge would look healthy: drop the values and say why (firebreak_db_up 0).
@@ -82,6 +87,7 @@ export class MetricsScraper {
       m.activeIncidents.reset();
       m.deadLetters.reset();
       m.oldestHistory.reset();
+      m.budgetUsed.reset();
       m.dbUp.set(0);
       this.sources.logger.warn('metrics: database gauges unavailable', { error: (err as Error).message });
     }

@@ -12,6 +12,7 @@ import type { Firebreak } from '../firebreak.ts';
 import {
   claimPrunerSql,
   pruneAuditSql,
+  pruneBudgetUsesSql,
   pruneCommitsSql,
   pruneDeadLettersSql,
   pruneIncidentsSql,
@@ -174,6 +175,7 @@ export class Pruner {
       ['slack_outbox', pruneOutboxSql, [cutoff, this.batch]],
       ['writeback_outbox', pruneWritebackSql, [cutoff, this.batch]],
       ['firebreak_commits', pruneCommitsSql, [new Date(now.getTime() - COMMIT_IDS_KEEP_MS), this.batch]],
+      ['mitigation_budget_uses', pruneBudgetUsesSql, [auditCutoff, this.batch]],
     ];
     for (const [table, sql, params] of simple) {
       await this.batches(async () => {

@@ -38,6 +38,15 @@ DELETE FROM firebreak_commits WHERE id = ANY(ARRAY(
 RETURNING 1`;
 
 /**
+ * Mitigation budget uses from before $1 (the audit cutoff: a use is the audit of an apply, and no budget
+ * window is that long); at most $2.
+ */
+export const pruneBudgetUsesSql = `
+DELETE FROM mitigation_budget_uses WHERE (run_id, step_key) IN (
+  SELECT run_id, step_key FROM mitigation_budget_uses WHERE at < $1 ORDER BY at LIMIT $2)
+RETURNING 1`;
+
+/**
  * One pruner at a time across replicas: a lease in `settings`. Taken when free (or ours), and only if
  * no pass finished in the last $4 ms. $1 owner, $2 now, $3 lease until.
  */

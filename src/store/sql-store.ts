@@ -1,4 +1,5 @@
 // The store on SQL: one implementation for PostgreSQL and PGlite (the driver hides the difference).
+import { budgetHasRoom, windowStart } from '../core/budget.ts';
 import { LeaseLostError } from '../core/errors.ts';
 import type { RunStatus } from '../core/status.ts';
 import { uuidv7 } from '../core/uuid.ts';
@@ -18,8 +19,16 @@ import {
   expireApprovalSql,
   lockApprovalSql,
 } from './sql/decide-approval.ts';
+import {
+  budgetWindowSql,
+  insertBudgetUseSql,
+  lockBudgetKeySql,
+  lockLeasedRunSql,
+} from './sql/mitigation-budget.ts';
 import { retryRunSql } from './sql/retry-run.ts';
 import type {
+  BudgetUse,
+  BudgetVerdict,
   ClaimedRun,
   CreateRunResult,
   DecideResult,
@@ -38,7 +47,17 @@ const CLOSE_DRAIN_MS = 2_000;
 
 type Item =
   | { kind: 'create'; run: NewRun; result?: CreateRunResult }
-  | { kind: 'commit'; lease: Lease; transition: Transition & { commitId: string } };
+  | { kind: 'commit'; lease: Lease; transition: Transition & { commitId: string } }
+  | {
+      kind: 'budget';
+      lease: Lease;
+      runId: string;
+      use: BudgetUse;
+      transition: BudgetTransition;
+      verdict?: BudgetVerdict;
+    };
+
+type BudgetTransition = (verdict: BudgetVerdict) => Transition;
 
 export class SqlStore implements Store {
   private readonly writes: GroupCommit<Item>;
@@ -66,7 +85,88 @@ export class SqlStore implements Store {
     return this.writes.enqueue({ kind: 'commit', lease, transition: named }, opts.wait ?? true);
   }
 
+  /**
+   * Queued like any commit, so the run's writes queued before it (progress markers) land first; it then
+   * runs in a transaction of its own after the batch's statement (mitigation-budget.ts).
+   */
+  async commitBudgeted(
+    lease: Lease,
+    runId: string,
+    use: BudgetUse,
+    transition: BudgetTransition,
+  ): Promise<BudgetVerdict> {
+    const item: Item & { kind: 'budget' } = { kind: 'budget', lease, runId, use, transition };
+    await this.writes.enqueue(item, true);
+    return item.verdict!;
+  }
+
   private async flush(batch: Pending<Item>[]): Promise<void> {
+    const budgets = batch.filter((p) => p.item.kind === 'budget') as Pending<Item & { kind: 'budget' }>[];
+    if (budgets.length < batch.length)
+      await this.flushStatements(batch.filter((p) => p.item.kind !== 'budget'));
+    for (const b of budgets) {
+      try {
+        b.item.verdict = await this.budgeted(b.item);
+        b.resolve();
+      } catch (err) {
+        b.reject(err);
+      }
+    }
+  }
+
+  private budgeted(item: Item & { kind: 'budget' }): Promise<BudgetVerdict> {
+    const { lease, runId } = item;
+    // A scope is made from the run's input, which may carry a credential: rows get it redacted.
+    const scope = item.use.scope === null ? null : this.redact.text(item.use.scope);
+    const use = { ...item.use, key: this.redact.text(item.use.key), scope };
+    return this.driver.transaction(async (tx) => {
+      const [leased] = await tx.query(lockLeasedRunSql, [runId, lease.owner, lease.epoch]);
+      if (!leased) throw new LeaseLostError(runId);
+      await tx.query(lockBudgetKeySql, [use.key]);
+      const [w] = await tx.query(budgetWindowSql, [
+        use.key,
+        windowStart(use.now, use.perMs),
+        runId,
+        use.stepKey,
+      ]);
+      const used = Number(w?.used ?? 0);
+      const oldestAt = w?.oldest == null ? null : new Date(w.oldest as string | Date);
+      const already = Boolean(w?.counted);
+      if (!already && !budgetHasRoom(used, use.max) && use.overrideApprovalId === null) {
+        return { admitted: false, already, used, oldestAt };
+      }
+      if (!already) {
+        await tx.query(insertBudgetUseSql, [
+          runId,
+          use.stepKey,
+          use.key,
+          use.runbookId,
+          use.mitigation,
+          use.scope,
+          use.now,
+          use.overrideApprovalId,
+        ]);
+      }
+      const verdict: BudgetVerdict = {
+        admitted: true,
+        already,
+        used: already ? used : used + 1,
+        oldestAt: oldestAt ?? use.now,
+      };
+      const t = item.transition(verdict);
+      const named = { ...t, commitId: t.commitId ?? uuidv7() };
+      const payload = buildPayload([{ lease, transition: named }]);
+      const rows = await tx.query(applyTransitionsSql, [
+        lease.owner,
+        this.redact.json(payload),
+        new Date().toISOString(),
+      ]);
+      if (rows.length === 0) throw new LeaseLostError(runId);
+      return verdict;
+    });
+  }
+
+  private async flushStatements(batch: Pending<Item>[]): Promise<void> {
     const creates = batch.filter((p) => p.item.kind === 'create') as Pending<Item & { kind: 'create' }>[];
     const commits = batch.filter((p) => p.item.kind === 'commit') as Pending<Item & { kind: 'commit' }>[];
     const byOwner = new Map<string, Pending<Item & { kind: 'commit' }>[]>();

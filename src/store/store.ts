@@ -146,6 +146,30 @@ export type DecideResult =
   | { outcome: 'already_decided'; approval: ApprovalRecord }
   | { outcome: 'not_found' };
 
+/** One apply counted against a mitigation budget (see Store.commitBudgeted). */
+export interface BudgetUse {
+  key: string;
+  runbookId: string;
+  mitigation: string;
+  scope: string | null;
+  stepKey: string;
+  max: number;
+  perMs: number;
+  now: Date;
+  /** An approved gate that lets this apply through over the budget (it then counts too); else null. */
+  overrideApprovalId: string | null;
+}
+
+export interface BudgetVerdict {
+  admitted: boolean;
+  /** This run's step had counted before (a retried apply): admitted without counting again. */
+  already: boolean;
+  /** Uses in the window, this one included when admitted. */
+  used: number;
+  /** The oldest use in the window, null when there is none. */
+  oldestAt: Date | null;
+}
+
 export interface Store {
   createRuns(runs: NewRun[]): Promise<CreateRunResult[]>;
   /**
@@ -161,6 +185,18 @@ export interface Store {
     limit: number,
     among?: readonly string[],
   ): Promise<ClaimedRun[]>;
+  /**
+   * Counts one apply against a mitigation budget and commits `transition(verdict)` in the same
+   * transaction, under a lock on the budget key, so racing runs on any replica never overspend. Refused
+   * (no room and no override): nothing is written. Rejects with LeaseLostError when `lease` no longer
+   * holds the run. The transition must keep its commitId across calls (see Transition.commitId).
+   */
+  commitBudgeted(
+    lease: Lease,
+    runId: string,
+    use: BudgetUse,
+    transition: (verdict: BudgetVerdict) => Transition,
+  ): Promise<BudgetVerdict>;
   heartbeat(
     owner: string,
     runIds: readonly string[],

@@ -12,6 +12,8 @@ export {
   type DeciderOptions,
   TEST_APPROVER,
 } from './approvals.ts';
+/** Applies already counted against budgets when a test run starts (`budgetUsed`). */
+export type { BudgetsUsed } from './budgets.ts';
 /** HTTP stubbing: routes, replies, and the recorded requests. */
 export {
   type HttpStub,

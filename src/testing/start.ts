@@ -3,11 +3,12 @@
 import type { z } from 'zod';
 import { ManualClock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
-import type { Runbook } from '../dsl/runbook.ts';
+import type { AnyRunbook, Runbook } from '../dsl/runbook.ts';
 import type { AlertLike, GameDay, Outputs } from '../dsl/types.ts';
 import { createFirebreak } from '../firebreak.ts';
 import { defaultSshSettings, type SshSettings } from '../integrations/ssh/settings.ts';
 import type { ApprovalRules } from './approvals.ts';
+import { type BudgetsUsed, recordBudgetUses } from './budgets.ts';
 import { type HttpStub, type StubRoutes, stubHttp } from './http-stub.ts';
 import { openIncident, type TestIncident } from './incident.ts';
 import { recordingNotifier, type SentMessage } from './notifier.ts';
@@ -51,6 +52,11 @@ export interface TestRunbookOptions<Input> {
   logger?: Logger;
   /** The environment `ctx.secret(name)` and the runbook's declared `secrets` read (default: empty). */
   env?: Readonly<Record<string, string>>;
+  /**
+   * Applies already counted against mitigation budgets when the run starts, by mitigation name (in the
+   * run's scope): `{ rollback: 3 }` with `budget: { max: 3, … }` makes the run meet a full budget.
+   */
+  budgetUsed?: BudgetsUsed;
   /** Real time allowed for the run to come to rest after each action. Default 20 s. */
   timeoutMs?: number;
 }
@@ -100,6 +106,9 @@ export async function testRunbook<Schema extends z.ZodType, S extends Outputs>(
             drill: gameDay !== undefined,
             ...opts.incident,
           });
+    if (opts.budgetUsed) {
+      await recordBudgetUses(fb, rb as unknown as AnyRunbook, input, opts.budgetUsed, clock.now());
+    }
     const requestedBy = opts.requestedBy ?? (gameDay ? `gameday:${rb.id}:${gameDay.id}` : 'test:runner');
     const { runId } = await fb.start(rb.id, input, {
       dryRun: opts.dryRun ?? gameDay?.mode === 'dry-run',

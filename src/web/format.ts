@@ -101,6 +101,7 @@ export function eventDetail(e: EventRecord): string {
   if (typeof d.by === 'string') parts.push(`by ${d.by}${typeof d.via === 'string' ? ` via ${d.via}` : ''}`);
   if (typeof d.reason === 'string') parts.push(`reason: ${d.reason}`);
   if (typeof d.summary === 'string' && d.summary) parts.push(d.summary);
+  if (typeof d.label === 'string' && d.label) parts.push(d.label);
   if (typeof d.delayMs === 'number') parts.push(`retry in ${d.delayMs} ms`);
   const err = (d.error as { message?: unknown } | undefined)?.message;
   if (typeof err === 'string') parts.push(err);

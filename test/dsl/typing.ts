@@ -78,3 +78,22 @@ highErrorRate.mitigation('rollbackBadSummary', {
   apply: async () => ({ to: 'previous' }),
   revert: async () => {},
 });
+
+// A budget's scope is a function of the typed input, and returns a string.
+highErrorRate.mitigation('scaleUp', {
+  budget: { max: 3, per: '1h', scope: (input) => input.service },
+  apply: async () => ({}),
+  revert: async () => {},
+});
+highErrorRate.mitigation('scaleDown', {
+  // @ts-expect-error the input has no namespace
+  budget: { max: 3, per: '1h', scope: (input) => input.namespace },
+  apply: async () => ({}),
+  revert: async () => {},
+});
+highErrorRate.mitigation('restart', {
+  // @ts-expect-error a scope is a string (replicas is a number)
+  budget: { max: 3, per: '1h', scope: (input) => input.replicas },
+  apply: async () => ({}),
+  revert: async () => {},
+});

@@ -35,6 +35,8 @@ const gated = runbook({
   .diagnostic('look', async () => ({ ok: true }))
   .mitigation('shift', {
     approval: { approvers: ['local'] },
+    // Its budget uses are audit too: pruned past the audit window, not before.
+    budget: { max: 10, per: '1d' },
     apply: async ({ input }) => ({ shifted: input.era }),
     revert: async () => {},
   });
@@ -184,6 +186,12 @@ describe('retention', () => {
     const letters = await srv.get<{ deadLetters: unknown[] }>('/api/dead-letters');
     expect(letters.body.deadLetters).toEqual([]);
     expect(report!.deleted).toMatchObject({ incidents: 1, dead_letters: 1, runs: 3 });
+    // The 500-day-old use of a mitigation budget is gone; the 200-day-old one stays (audit window).
+    expect(report!.deleted.mitigation_budget_uses).toBe(1);
+    const uses = await srv.fb.store.driver.query<{ run_id: string }>(
+      'select run_id::text from mitigation_budget_uses',
+    );
+    expect(uses.map((u) => u.run_id)).toEqual([eras.mid!.gated]);
     expect(report!.runsKept).toBe(1);
   });
 

@@ -110,6 +110,43 @@ describe('high-error-rate runbook', () => {
     expect(keys[1]).toBe(`${keys[0]}:revert`);
   });
 
+  test('a fourth rollback in prod within the hour waits at a budget gate; let through, it counts', async () => {
+    const http = cluster({ ratioAfterRollback: 0.01 });
+    await using t = await testRunbook(highErrorRate, { alert, http, budgetUsed: { rollback: 3 } });
+    await t.approve('rollback');
+    // Approved by sre-oncall, but the namespace's budget is spent: nothing is patched yet.
+    expect(await t.statuses()).toMatchObject({ rollback: 'awaiting_approval' });
+    expect(http.mutations()).toEqual([]);
+    // Both gates opened at the same (manual) instant: pick the open one, not the second listed.
+    expect(await t.approvals()).toHaveLength(2);
+    expect(await t.pendingApprovals()).toMatchObject([
+      { stepKey: 'rollback', status: 'pending', policy: { groups: ['sre-oncall'] } },
+    ]);
+    expect(t.messages.at(-1)).toMatchObject({
+      kind: 'approval',
+      message: expect.stringContaining(
+        'budget exceeded: 3 rollback applies in the last hour (max 3, scope prod)',
+      ),
+    });
+
+    await t.approve('rollback');
+    expect(imagesPatched(http)).toEqual(['checkout:1.7.2']);
+    expect((await t.advance('5m')).status).toBe('succeeded');
+    expect((await t.step('rollback')).state).toMatchObject({
+      budget: { used: 4, max: 3, scope: 'prod', overriddenBy: ['test-approver'] },
+    });
+  });
+
+  test('the third rollback in prod within the hour still fits the budget: one gate, no more', async () => {
+    const http = cluster({ ratioAfterRollback: 0.01 });
+    await using t = await testRunbook(highErrorRate, { alert, http, budgetUsed: { rollback: 2 } });
+    await t.approve('rollback');
+    expect(imagesPatched(http)).toEqual(['checkout:1.7.2']);
+    expect((await t.advance('5m')).status).toBe('succeeded');
+    expect(await t.approvals()).toHaveLength(1);
+    expect((await t.step('rollback')).state).toMatchObject({ budget: { used: 3, max: 3, scope: 'prod' } });
+  });
+
   test('dry run: diagnoses and says what it would roll back, without one mutating call', async () => {
     const http = cluster({ ratioAfterRollback: 0.01 });
     await using t = await testRunbook(highErrorRate, { alert, http, dryRun: true });

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { Store } from '../../src/store/store.ts';
 import { approvalContract } from './contract/approvals.ts';
+import { budgetContract } from './contract/budgets.ts';
 import { commitContract } from './contract/commit.ts';
 import { concurrencyContract } from './contract/concurrency.ts';
 import { journalContract } from './contract/journal.ts';
@@ -22,6 +23,7 @@ const sections: [string, (backend: Backend) => void][] = [
   ['approvals', approvalContract],
   ['journal and evidence', journalContract],
   ['wake-ups', wakeContract],
+  ['mitigation budgets', budgetContract],
 ];
 
 export function storeContract(name: string, open: OpenStore): void {

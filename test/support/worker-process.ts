@@ -14,6 +14,7 @@ import postgres from 'postgres';
 import { z } from 'zod';
 import { jsonLogger } from '../../src/core/logger.ts';
 import { createFirebreak } from '../../src/firebreak.ts';
+import { budgetedSideEffectRunbook } from './budgeted-side-effects.ts';
 import { directUrlFor } from './db.ts';
 import { SIDE_EFFECT_STEPS, sideEffectRunbook } from './side-effects.ts';
 
@@ -44,13 +45,20 @@ const rb = sideEffectRunbook(async (step, ctx) => {
   return { step, pid: process.pid };
 });
 
+// Its apply is a side_effects row too (step 'apply'): the budget test counts them across processes.
+const budgeted = budgetedSideEffectRunbook(async (ctx) => {
+  await sql`insert into side_effects (run_id, step, idempotency_key, attempt, pid)
+            values (${ctx.run.id}, 'apply', ${ctx.idempotencyKey}, ${ctx.step.attempt}, ${process.pid})`;
+  return { pid: process.pid };
+});
+
 const fb = await createFirebreak({
   databaseUrl: env.DATABASE_URL,
   // Behind the pooled pass's PgBouncer: LISTEN and migrations on the server itself.
   listenUrl: directUrlFor(env.DATABASE_URL),
   poolMode: process.env.FIREBREAK_DB_POOL_MODE === 'transaction' ? 'transaction' : 'session',
   poolSize: 4,
-  runbooks: [rb],
+  runbooks: [rb, budgeted],
   logger: jsonLogger('warn', { workerId: env.WORKER_ID }),
   engine: {
     workerId: env.WORKER_ID,

@@ -3,6 +3,7 @@ import type { Permission } from '../../api/auth.ts';
 import type { SerializedError } from '../../core/errors.ts';
 import { describeSerialized, runFailure } from '../../core/failure.ts';
 import type { EventRecord } from '../../store/records.ts';
+import { Budgets } from '../budget.tsx';
 import type { RunData } from '../data.ts';
 import { short, utc } from '../format.ts';
 import { StepGraph } from '../graph.tsx';
@@ -55,6 +56,7 @@ export function RunCard({ data, can, returnTo }: RunProps) {
       </p>
       <Failure error={run.error} />
       <StepGraph steps={data.graph} status={(name) => byName.get(name)?.status ?? 'pending'} />
+      <Budgets steps={steps} />
       <details>
         <summary>Steps</summary>
         <div class="scroll">

@@ -4,6 +4,7 @@ import type { Permission } from '../../api/auth.ts';
 import type { Trigger } from '../../dsl/types.ts';
 import type { LoadedRunbook } from '../../engine/registry.ts';
 import type { RunRecord } from '../../store/records.ts';
+import { RunbookBudgets } from '../budget.tsx';
 import { utc } from '../format.ts';
 import { StepGraph } from '../graph.tsx';
 import { Badge } from '../layout.tsx';
@@ -94,6 +95,7 @@ export function RunbookPage({ rb, runs, gameDays, can }: RunbookProps) {
         <h2>Steps</h2>
         <StepGraph steps={rb.steps} />
       </section>
+      <RunbookBudgets steps={rb.runbook.steps} />
       <section>
         <h2>Triggers</h2>
         {(o.triggers ?? []).length === 0 ? (
