@@ -21,7 +21,9 @@ export async function migratePostgres(sql: postgres.Sql, migrationsFolder: strin
     );
     for (const m of migrations) {
       if (last && Number(last.created_at) >= m.folderMillis) continue;
-      for (const statement of m.sql) await tx.unsafe(statement);
+      // One round trip per migration (the simple protocol takes several statements): on a new database
+      // the statements one at a time were ~40% of the time spent migrating.
+      await tx.unsafe(m.sql.join('\n;\n')).simple();
       await tx.unsafe('INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ($1, $2)', [
         m.hash,
         m.folderMillis,
