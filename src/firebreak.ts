@@ -3,7 +3,7 @@
 import type { Clock } from './core/clock.ts';
 import { NonRetryableError } from './core/errors.ts';
 import type { Logger } from './core/logger.ts';
-import { connect, type PoolMode, unavailable } from './db/driver.ts';
+import { type PoolMode, unavailable } from './db/driver.ts';
 import type { AnyRunbook } from './dsl/runbook.ts';
 import { Engine, type EngineConfig, type StartOptions } from './engine/engine.ts';
 import type { Notifier } from './engine/notifier.ts';
@@ -13,7 +13,8 @@ import { MIN_SECRET_LENGTH, type Redactor, redactor } from './incidents/redact.t
 import { sshClient } from './integrations/ssh/client.ts';
 import { defaultSshSettings, type SshSettings, sshSecrets } from './integrations/ssh/settings.ts';
 import type { SshTransport } from './integrations/ssh/transport.ts';
-import { type LoadReport, loadRunbooks } from './runbooks/loader.ts';
+import { beginLoading, beginOpening, type Opening } from './opening.ts';
+import type { LoadReport } from './runbooks/loader.ts';
 import type { EventRecord, RunRecord, StepAttemptRecord, StepRecord } from './store/records.ts';
 import { SqlStore } from './store/sql-store.ts';
 
@@ -53,6 +54,8 @@ export interface FirebreakOptions {
   ssh?: SshSettings;
   /** Under `ctx.ssh` (default ssh2); `firebreak/testing` passes its stub. */
   sshTransport?: SshTransport;
+  /** The database and runbooks, already being opened (`serve` begins that first); default: begun here. */
+  opening?: Opening;
 }
 
 export interface RunView {
@@ -79,23 +82,9 @@ export interface Firebreak {
 }
 
 export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Firebreak> {
-  // Runbooks compile (esbuild, on the module-hooks thread) while the database connects and migrations are
-  // checked: a start takes the longer of the two, not their sum. A refused start (the PGlite lock, an
-  // unreachable database) still fails at once: nothing waits for the runbooks then.
-  const loading: Promise<LoadReport> = opts.runbooksDir
-    ? loadRunbooks(opts.runbooksDir)
-    : Promise.resolve({ loaded: [], failed: [] });
-  loading.catch(() => {});
-  const driver = await connect({
-    databaseUrl: opts.databaseUrl,
-    dataDir: opts.dataDir,
-    poolSize: opts.poolSize,
-    migrate: opts.migrate,
-    listenUrl: opts.listenUrl,
-    poolMode: opts.poolMode,
-    startupTimeoutMs: opts.startupTimeoutMs,
-    logger: opts.logger,
-  });
+  const opening = opts.opening ?? beginOpening(opts);
+  const loading = opening.loading ?? beginLoading(opts.runbooksDir);
+  const driver = await opening.driver;
   const redact = opts.redactor ?? redactor(opts.secrets ?? []);
   // However the SSH settings came (configuration, the testing kit), their key is never written anywhere.
   if (opts.ssh) redact.add(sshSecrets(opts.ssh));

@@ -37,6 +37,7 @@ import { writebackSettings } from './integrations/writeback/settings.ts';
 import { startWriteBack, type WriteBack } from './integrations/writeback/writeback.ts';
 import { type Observability, startObservability } from './observability/observability.ts';
 import { pinoLogger } from './observability/pino-logger.ts';
+import type { Opening } from './opening.ts';
 import { describeRetention, type Pruner, startPruner } from './retention/pruner.ts';
 import { GameDayScheduler, type GameDaySchedulerOptions } from './scheduler/scheduler.ts';
 
@@ -82,6 +83,8 @@ export interface ServerOptions {
   spanExporter?: SpanExporter;
   /** Overrides of HTTP_LIMITS (tests shorten the header timeout to watch it work). */
   httpLimits?: Partial<typeof HTTP_LIMITS>;
+  /** The database and runbooks, already being opened from the same configuration (`serve` begins it). */
+  opening?: Opening;
 }
 
 /**
@@ -116,6 +119,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     logger,
     ...(opts.clock ? { clock: opts.clock } : {}),
     runbooks: [...options.runbooks, ...(opts.runbooks ?? [])],
+    ...(opts.opening ? { opening: opts.opening } : {}),
     // With Slack configured, what the engine says goes to Slack (through its outbox).
     ...(wiring ? { notifier: wiring.notifier } : opts.notifier ? { notifier: opts.notifier } : {}),
   });

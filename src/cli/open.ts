@@ -1,9 +1,11 @@
 // Opens firebreak the way every command does: the configured database and runbooks folder.
-import { firebreakOptionsOf, secretsOf } from '../config/config.ts';
+import { firebreakOptionsOf } from '../config/config.ts';
 import { createFirebreak, type Firebreak } from '../firebreak.ts';
 import { redactor } from '../incidents/redact.ts';
 import { pinoLogger } from '../observability/pino-logger.ts';
 import type { CommandContext } from './io.ts';
+
+export { processLogger } from './process-logger.ts';
 
 export async function openFirebreak(ctx: CommandContext, opts: { work: boolean }): Promise<Firebreak> {
   const options = firebreakOptionsOf(ctx.config);
@@ -14,11 +16,6 @@ export async function openFirebreak(ctx: CommandContext, opts: { work: boolean }
     work: opts.work,
     logger: pinoLogger({ level: ctx.config.LOG_LEVEL, redact: redact.text }),
   });
-}
-
-/** The JSON logger of a command, redacting the configured secrets. */
-export function processLogger(ctx: CommandContext) {
-  return pinoLogger({ level: ctx.config.LOG_LEVEL, redact: redactor(secretsOf(ctx.config)).text });
 }
 
 export function reportLoadFailures(fb: Firebreak, ctx: CommandContext): void {

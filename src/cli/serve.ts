@@ -15,17 +15,37 @@ export const serveCommand = {
     parse(this, args, 0);
     const grace = config.FIREBREAK_SHUTDOWN_GRACE_MS;
     const shutdown = onShutdown(grace, io);
-    // Loaded here: a command that only talks to a server does not load the server.
-    const [{ startServer }, { processLogger }, { surviveDroppedConnections }, { settleHeapAfterStart }] =
+    // The database opens first, while the server's modules load (src/opening.ts says why not the
+    // runbooks too). Not when the start will be refused for its exposure: nothing opens then.
+    const [{ beginOpening, abandonOpening }, { processLogger }, { exposureProblem }, { firebreakOptionsOf }] =
       await Promise.all([
-        import('../server.ts'),
-        import('./open.ts'),
-        import('./process-guards.ts'),
-        import('./settle-heap.ts'),
+        import('../opening.ts'),
+        import('./process-logger.ts'),
+        import('../api/exposure.ts'),
+        import('../config/config.ts'),
       ]);
-    const logger = processLogger({ config, io });
+    const logger = processLogger({ config });
+    const opening = exposureProblem(config)
+      ? undefined
+      : beginOpening({ ...firebreakOptionsOf(config), logger }, { runbooks: false });
+    // Loaded here: a command that only talks to a server does not load the server.
+    const [{ startServer }, { surviveDroppedConnections }, { settleHeapAfterStart }] = await Promise.all([
+      import('../server.ts'),
+      import('./process-guards.ts'),
+      import('./settle-heap.ts'),
+    ]);
     const unguard = surviveDroppedConnections(logger);
-    const server = await startServer(config, { print: (l) => io.out(l), logger });
+    let server: Awaited<ReturnType<typeof startServer>>;
+    try {
+      server = await startServer(config, {
+        print: (l) => io.out(l),
+        logger,
+        ...(opening ? { opening } : {}),
+      });
+    } catch (err) {
+      if (opening) await abandonOpening(opening);
+      throw err;
+    }
     settleHeapAfterStart();
     const signal = await shutdown.signal;
     io.err(
