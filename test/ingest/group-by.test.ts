@@ -83,6 +83,7 @@ describe('GROUP_BY settings', () => {
       pagerduty: ['service'],
       datadog: ['alertname', 'service'],
       generic: ['alertname', 'service'],
+      kubernetes: ['alertname', 'service'],
     });
   });
 
