@@ -248,6 +248,25 @@ describe('PagerDuty write-back', () => {
     expect(abandoned).toHaveLength(4);
   });
 
+  test('with GROUP_BY_PAGERDUTY the incident key is a label key: the write-back still goes to the page', async () => {
+    await using f = await fakes();
+    f.pd.addIncident('PGR0VU2');
+    await using ts = await server(f, { GROUP_BY_PAGERDUTY: 'service' });
+    const { incidentId, runId } = await page(ts);
+    const incident = await ts.fb.store.driver.query<{ group_key: string }>(
+      'SELECT group_key FROM incidents WHERE id = $1',
+      [incidentId],
+    );
+    expect(incident[0]?.group_key).not.toBe('PGR0VU2');
+    expect((await ts.finalRun(runId)).run.status).toBe('succeeded');
+    await f.pd.waitFor(
+      (r) =>
+        r.method === 'PUT' && (r.json as { incident: { status: string } }).incident.status === 'resolved',
+    );
+    expect(f.pd.writes('PGR0VU2')[0]).toBe('acknowledged');
+    expect(f.pd.requests.every((r) => r.path.startsWith('/incidents/PGR0VU2'))).toBe(true);
+  });
+
   test('an incident not from PagerDuty is not written back to PagerDuty', async () => {
     await using f = await fakes();
     await using ts = await server(f);

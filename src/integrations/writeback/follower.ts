@@ -12,7 +12,7 @@ import { runFailure } from '../../core/failure.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { EngineEventMap, EngineEvents } from '../../engine/events.ts';
 import type { RunbookRegistry } from '../../engine/registry.ts';
-import type { IncidentRecord } from '../../incidents/incident-store.ts';
+import type { AlertRecord, IncidentRecord } from '../../incidents/incident-store.ts';
 import type { IngestOutcome } from '../../incidents/ingest.ts';
 import type { RunRecord, StepRecord } from '../../store/records.ts';
 import type { Store } from '../../store/store.ts';
@@ -29,7 +29,10 @@ import { incidentUrl } from './settings.ts';
 export interface WritebackFollowerDeps {
   outbox: WritebackOutbox;
   store: Pick<Store, 'getRun' | 'getSteps'>;
-  incidents: { get(id: string): Promise<IncidentRecord | null> };
+  incidents: {
+    get(id: string): Promise<IncidentRecord | null>;
+    alerts(incidentId: string): Promise<AlertRecord[]>;
+  };
   registry: RunbookRegistry;
   clock: Clock;
   logger: Logger;
@@ -88,7 +91,17 @@ export class WritebackFollower {
     if (!incident || incident.drill || incident.source !== 'pagerduty') return;
     const run = await this.deps.store.getRun(e.runId);
     if (!run || run.dryRun) return;
-    await this.acknowledge(run, incident.groupKey, this.deps.pagerduty.resolve);
+    await this.acknowledge(run, await this.pageOf(incident), this.deps.pagerduty.resolve);
+  }
+
+  /**
+   * The PagerDuty incident (page) an incident came from: its first alert's `incident_id`. The incident's
+   * group key is that id only under the sender's grouping; with GROUP_BY_PAGERDUTY (or GROUP_BY) it is a
+   * label key, and one incident may hold several pages: the write-back goes to the one that opened it.
+   */
+  private async pageOf(incident: IncidentRecord): Promise<string> {
+    const [first] = await this.deps.incidents.alerts(incident.id);
+    return first?.annotations.incident_id ?? first?.fingerprint ?? incident.groupKey;
   }
 
   /** A runbook's `pagerDutyWriteBack` step succeeded: its run writes back to the page it named. */
