@@ -153,7 +153,7 @@ describe('every credential may come from a file (<NAME>_FILE)', () => {
     expect(secretsOf(c)).toEqual(expect.arrayContaining(['pd-api-key-1', 'glsa_grafana-1']));
   });
 
-  test.each(credentialVariables)('%s_FILE gives the same value as %s (trailing newline dropped)', (name) => {
+  test.each(credentialVariables)('%s_FILE gives the same value as the variable itself (trailing newline dropped)', (name) => {
     // Slack settings come as a set.
     const slack = name.startsWith('SLACK_')
       ? { SLACK_BOT_TOKEN: 'xoxb-1-2', SLACK_SIGNING_SECRET: 'signing-secret', SLACK_INCIDENT_CHANNEL: 'C1' }
