@@ -153,21 +153,28 @@ describe('every credential may come from a file (<NAME>_FILE)', () => {
     expect(secretsOf(c)).toEqual(expect.arrayContaining(['pd-api-key-1', 'glsa_grafana-1']));
   });
 
-  test.each(credentialVariables)('%s_FILE gives the same value as the variable itself (trailing newline dropped)', (name) => {
-    // Slack settings come as a set.
-    const slack = name.startsWith('SLACK_')
-      ? { SLACK_BOT_TOKEN: 'xoxb-1-2', SLACK_SIGNING_SECRET: 'signing-secret', SLACK_INCIDENT_CHANNEL: 'C1' }
-      : {};
-    const rest = Object.fromEntries(
-      Object.entries({ ...slack, ...companions[name] }).filter(([k]) => k !== name),
-    );
-    const fromEnv = parseConfig({ ...rest, [name]: sample(name) });
-    const fromFile = parseConfig({ ...rest, [`${name}_FILE`]: file(name, `${sample(name)}\n`) });
-    expect(fromFile[name as keyof typeof fromFile]).toEqual(fromEnv[name as keyof typeof fromEnv]);
-    expect(fromFile[name as keyof typeof fromFile]).toBeDefined();
-    // …and is redacted like the same value from the environment.
-    expect(secretsOf(fromFile)).toEqual(secretsOf(fromEnv));
-  });
+  test.each(credentialVariables)(
+    '%s_FILE gives the same value as the variable itself (trailing newline dropped)',
+    (name) => {
+      // Slack settings come as a set.
+      const slack = name.startsWith('SLACK_')
+        ? {
+            SLACK_BOT_TOKEN: 'xoxb-1-2',
+            SLACK_SIGNING_SECRET: 'signing-secret',
+            SLACK_INCIDENT_CHANNEL: 'C1',
+          }
+        : {};
+      const rest = Object.fromEntries(
+        Object.entries({ ...slack, ...companions[name] }).filter(([k]) => k !== name),
+      );
+      const fromEnv = parseConfig({ ...rest, [name]: sample(name) });
+      const fromFile = parseConfig({ ...rest, [`${name}_FILE`]: file(name, `${sample(name)}\n`) });
+      expect(fromFile[name as keyof typeof fromFile]).toEqual(fromEnv[name as keyof typeof fromEnv]);
+      expect(fromFile[name as keyof typeof fromFile]).toBeDefined();
+      // …and is redacted like the same value from the environment.
+      expect(secretsOf(fromFile)).toEqual(secretsOf(fromEnv));
+    },
+  );
 
   test('a value checked from a file is checked like one from the environment', () => {
     expect(() => parseConfig({ ALERTMANAGER_TOKEN_FILE: file('short', 'tiny\n') })).toThrow(
