@@ -97,7 +97,7 @@ export const vmDiskAlmostFull = runbook({
       timeout: '2m',
       evidence: `Largest files under ${i.logDir} on ${i.host}`,
     });
-    const files = parseSizes(r.stdout);
+    const files = parseSizes(r.stdout, i.logDir);
     return { files, rotated: files.filter((f) => isRotatedUncompressed(f.path)) };
   })
   .mitigation('compressRotated', {
@@ -107,8 +107,10 @@ export const vmDiskAlmostFull = runbook({
       groups: ['sre-oncall'],
       timeout: '30m',
       onTimeout: 'reject',
+      // The paths themselves: the approver sees exactly what will be compressed.
       summary: ({ input: i, steps }) =>
-        `Compress ${steps.largestLogs.rotated.length} rotated logs on ${i.host} (${pct(steps.usage.ratio)} full)?`,
+        `Compress ${steps.largestLogs.rotated.length} rotated logs on ${i.host} (${pct(steps.usage.ratio)} full)? ` +
+        steps.largestLogs.rotated.map((f) => f.path).join(', '),
     },
     dryRun: ({ steps }) => ({ wouldCompress: steps.largestLogs.rotated.map((f) => f.path) }),
     // The files come from the committed diagnostic, and the command skips what is already compressed:

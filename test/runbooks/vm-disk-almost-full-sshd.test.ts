@@ -1,7 +1,7 @@
 // The example runbook against a real host: Debian's sshd on 127.0.0.1 (this machine as the "VM"), so
 // its df, find and gzip commands meet real tools and a real file system, not stub routes.
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testRunbook } from 'firebreak/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -69,6 +69,37 @@ describe.skipIf(missing)('vm-disk-almost-full on a real host (sshd)', () => {
     expect(await t.output('compressRotated')).toMatchObject({
       compressed: [join(logDir, 'app', 'app.log.1')],
     });
+  }, 60_000);
+
+  test('a file name that forges a listing line cannot make it compress a file outside the log directory', async () => {
+    // A user on the host makes a directory whose name holds a newline and a made-up listing line, so
+    // `find` prints "<huge size>\t<victim>" as a line of its own: a "rotated log" outside logDir.
+    const victimDir = join(sshd.dir, 'victim');
+    await mkdir(victimDir, { recursive: true });
+    const victim = join(victimDir, 'libc.so.6');
+    await writeFile(victim, 'not a log\n');
+    const forged = join(logDir, 'forge', `x\n99999999999999\t${victimDir}`);
+    await mkdir(forged, { recursive: true });
+    await writeFile(join(forged, 'libc.so.6'), Buffer.alloc(2 * 1024 * 1024, 'c'));
+    // A real rotated log too, so that there is something to approve.
+    await writeFile(join(logDir, 'app', 'app.log.2'), Buffer.alloc(3 * 1024 * 1024, 'd'));
+    try {
+      await using t = await testRunbook(vmDiskAlmostFull, {
+        input: { host: `127.0.0.1:${sshd.port}`, mountpoint: logDir, logDir, threshold: 0 },
+        ssh: { hosts: hosts() },
+      });
+      await t.approve('compressRotated');
+      await t.advance('1m');
+      const logs = await t.output('largestLogs');
+      for (const f of logs?.files ?? []) expect(f.path.startsWith(`${logDir}/`)).toBe(true);
+      expect(logs?.rotated.map((f) => f.path)).not.toContain(victim);
+      expect(existsSync(victim)).toBe(true);
+      expect(existsSync(`${victim}.gz`)).toBe(false);
+      expect(existsSync(join(logDir, 'app', 'app.log.2.gz'))).toBe(true);
+    } finally {
+      await rm(join(logDir, 'forge'), { recursive: true, force: true });
+      await rm(victimDir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   test('a host whose key is not pinned fails the run at once: not retried, fingerprint named', async () => {

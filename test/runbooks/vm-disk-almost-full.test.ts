@@ -80,7 +80,7 @@ describe('vm-disk-almost-full runbook', () => {
     expect(gzip[0]).toMatchObject({ user: 'ops' });
     // Paths from the host go back to it quoted: the one with a quote in it stays one word.
     expect(gzip[0]!.command).toBe(
-      `for f in '/var/log/app/app.log.1' '/var/log/nginx/it'\\''s-access.log-20260101'; do if [ -f "$f" ]; then gzip -- "$f" && echo "$f"; fi; done`,
+      `for f in '/var/log/app/app.log.1' '/var/log/nginx/it'\\''s-access.log-20260101'; do if [ -f "$f" ] && [ ! -L "$f" ] && [ "$(realpath -e -- "$f")" = "$f" ]; then gzip -- "$f" && echo "$f"; fi; done`,
     );
     const run = await t.advance('1m'); // past the verify delay
     expect(run.status).toBe('succeeded');
