@@ -10,6 +10,7 @@ import type { Firebreak } from '../firebreak.ts';
 import type { IncidentStore } from '../incidents/incident-store.ts';
 import type { Ingestor } from '../incidents/ingest.ts';
 import { replayDeadLetter } from '../incidents/replay.ts';
+import { builtinRefusal, isBuiltinRunbook } from '../runbooks/builtin.ts';
 import type { RunRecord } from '../store/records.ts';
 import { callerOf, requireCaller } from './auth.ts';
 import { HttpError } from './errors.ts';
@@ -70,6 +71,7 @@ export function mountApi(app: Hono, deps: ApiDeps): void {
 
   app.post('/api/runs', operate, async (c) => {
     const body = await jsonBody(c, startRunBody);
+    if (isBuiltinRunbook(body.runbook)) throw new HttpError(403, 'forbidden', builtinRefusal(body.runbook));
     const caller = callerOf(c);
     const { runId, created } = await fb.start(body.runbook, body.input, {
       dryRun: body.dryRun,

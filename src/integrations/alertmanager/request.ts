@@ -38,7 +38,7 @@ export function sharedLabels(alerts: readonly Pick<AlertRecord, 'labels'>[]): Re
  */
 export function silenceTargetOf(
   configured: boolean,
-  incident: Pick<IncidentRecord, 'id' | 'source' | 'status'>,
+  incident: Pick<IncidentRecord, 'id' | 'source' | 'status'> & Partial<Pick<IncidentRecord, 'drill'>>,
   alerts: readonly Pick<AlertRecord, 'labels' | 'status'>[],
 ): { labels: Record<string, string> } | { refusal: string } {
   if (!configured)
@@ -47,12 +47,22 @@ export function silenceTargetOf(
     return {
       refusal: `incident ${incident.id} came from ${incident.source}, not Alertmanager: nothing to silence there`,
     };
+  if (incident.drill)
+    return {
+      refusal: `incident ${incident.id} is a game-day drill: its alerts are not Alertmanager's to silence`,
+    };
   if (incident.status !== 'firing')
     return { refusal: `incident ${incident.id} is ${incident.status}: nothing fires` };
   const labels = sharedLabels(alerts.filter((a) => a.status === 'firing'));
   if (!labels.alertname)
     return {
       refusal: `the firing alerts of incident ${incident.id} share no alertname: silence them in Alertmanager`,
+    };
+  // alertname alone would silence that alert everywhere (one sparse alert added to the incident is enough
+  // to shrink the shared labels to it): a silence that wide is for a person in Alertmanager, not a button.
+  if (Object.keys(labels).length < 2)
+    return {
+      refusal: `the firing alerts of incident ${incident.id} share only their alertname: a silence of all ${labels.alertname} alerts everywhere is not offered; silence them in Alertmanager`,
     };
   return { labels };
 }

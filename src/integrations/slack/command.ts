@@ -4,6 +4,7 @@
 import type { App } from '@slack/bolt';
 import { FirebreakError } from '../../core/errors.ts';
 import type { Firebreak } from '../../firebreak.ts';
+import { builtinRefusal, isBuiltinRunbook } from '../../runbooks/builtin.ts';
 import { type DecisionDeps, decideAs, tellPrivately } from './approval-actions.ts';
 import { esc, when } from './messages.ts';
 
@@ -79,6 +80,7 @@ export function isOperator(deps: Pick<CommandDeps, 'approvals' | 'operators'>, u
 
 async function start(deps: CommandDeps, user: string, runbook: string, json: string): Promise<string> {
   if (!runbook) return 'Usage: `/firebreak run <runbook> [input as JSON]`';
+  if (isBuiltinRunbook(runbook)) return `:no_entry: ${esc(builtinRefusal(runbook))}`;
   let input: unknown = {};
   if (json) {
     try {

@@ -3,6 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { firebreakOptionsOf, parseConfig, secretsOf } from '../../../src/config/config.ts';
 import { alertmanagerClient } from '../../../src/integrations/alertmanager/client.ts';
+import { silenceTargetOf } from '../../../src/integrations/alertmanager/request.ts';
 import { alertmanagerSettings } from '../../../src/integrations/alertmanager/settings.ts';
 import { SILENCE_RUNBOOK_ID } from '../../../src/integrations/alertmanager/silence-runbook.ts';
 import { incidentMessage } from '../../../src/integrations/slack/messages.ts';
@@ -97,5 +98,26 @@ describe('the Slack incident message', () => {
     expect(button(incidentMessage({ ...incident, status: 'resolved' }, { silence: true }))).toBe(false);
     expect(button(incidentMessage({ ...incident, drill: true }, { silence: true }))).toBe(false);
     expect(button(incidentMessage({ ...incident, source: 'grafana' }, { silence: true }))).toBe(false);
+  });
+});
+
+describe('what a silence of an incident would match', () => {
+  const firing = [
+    { status: 'firing', labels: { alertname: 'HighErrorRate', service: 'checkout', instance: 'a' } },
+    { status: 'firing', labels: { alertname: 'HighErrorRate', service: 'checkout', instance: 'b' } },
+  ];
+  const incident = { id: 'i-1', source: 'alertmanager' as const, status: 'firing' as const };
+
+  test('the labels the firing alerts share; none for a drill, nor for alertname alone', () => {
+    expect(silenceTargetOf(true, incident, firing)).toEqual({
+      labels: { alertname: 'HighErrorRate', service: 'checkout' },
+    });
+    expect(silenceTargetOf(true, { ...incident, drill: true }, firing)).toEqual({
+      refusal: expect.stringContaining('drill'),
+    });
+    const sparse = [firing[0]!, { status: 'firing', labels: { alertname: 'HighErrorRate' } }];
+    expect(silenceTargetOf(true, incident, sparse)).toEqual({
+      refusal: expect.stringContaining('share only their alertname'),
+    });
   });
 });

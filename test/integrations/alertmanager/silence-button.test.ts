@@ -15,7 +15,13 @@ import { type FakeSlack, fakeSlack, type SlackCall } from '../../support/fake-sl
 import { ALERTMANAGER_BIN, type Daemon, startAlertmanager } from '../../support/prometheus-stack.ts';
 import { fixtureJson } from '../../support/senders.ts';
 import { type TestServer, testServer } from '../../support/server.ts';
-import { buttonClick, type SignedRequest, SLACK_SECRET, silenceClick } from '../../support/slack-sign.ts';
+import {
+  buttonClick,
+  type SignedRequest,
+  SLACK_SECRET,
+  silenceClick,
+  slashCommand,
+} from '../../support/slack-sign.ts';
 import { until } from '../../support/until.ts';
 import { API_TOKENS, signIn, TOKENS, web } from '../../web/support.ts';
 
@@ -275,6 +281,40 @@ describe.skipIf(!present)('"Silence this alert for 1h" (Slack, web UI, real Aler
     await srv.post(`/api/runs/${asked.body.runId}/cancel`, {});
     expect((await srv.finalRun(asked.body.runId)).run.status).toBe('cancelled');
     expect((await ofRun(asked.body.runId)).map((x) => x.status.state)).toEqual(['expired']);
+  });
+
+  test('firebreak.silence-alert is started only by its own action: not by POST /api/runs, not by /firebreak run', async () => {
+    const labels = { alertname: 'Watchdog' };
+    const api = await srv.post('/api/runs', { runbook: SILENCE_RUNBOOK_ID, input: { labels } });
+    expect(api.status, api.text).toBe(403);
+    expect(api.text).toContain('started by its own action');
+    const before = slack.delivered('chat.postEphemeral').length;
+    await send(slashCommand(`run ${SILENCE_RUNBOOK_ID} ${JSON.stringify({ labels })}`, { userId: ALICE }));
+    const answer = await until(async () => slack.delivered('chat.postEphemeral')[before] ?? null, 20_000);
+    expect(said(answer)).toContain('started by its own action');
+    expect(await srv.fb.store.listRuns({ runbookId: SILENCE_RUNBOOK_ID, limit: 500 })).not.toContainEqual(
+      expect.objectContaining({ input: { labels } }),
+    );
+  });
+
+  test('alerts that share only their alertname are not offered a silence of that alert everywhere', async () => {
+    const body = fixtureJson('alertmanager/firing-two-alerts.json') as {
+      groupKey: string;
+      commonLabels: Record<string, string>;
+      alerts: { fingerprint: string; labels: Record<string, string> }[];
+    };
+    body.groupKey = '{}:{group="silence-sparse"}';
+    body.commonLabels = { alertname: 'HighErrorRate' };
+    // The second alert shares nothing but its alertname with the first.
+    for (const [i, a] of body.alerts.entries()) a.fingerprint = `silence-sparse-${i}`;
+    body.alerts[1]!.labels = { alertname: 'HighErrorRate', instance: 'elsewhere:1' };
+    const r = await srv.post<{ incidentId: string }>('/webhooks/alertmanager', body, {
+      authorization: undefined,
+    });
+    expect(r.status, r.text).toBe(202);
+    const api = await srv.post(`/api/incidents/${r.body.incidentId}/silence`);
+    expect(api.status).toBe(409);
+    expect(api.text).toContain('share only their alertname');
   });
 
   test('an incident that is not from Alertmanager cannot be silenced', async () => {
