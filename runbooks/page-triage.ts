@@ -32,6 +32,9 @@ export const pageTriage = runbook({
   title: 'Findings into the PagerDuty page',
   description: 'Measures the paged service and writes the numbers into the PagerDuty incident as a note.',
   triggers: [{ urgency: 'high', service_id: /.+/ }],
+  // The page it writes into is named by the alert: only PagerDuty's own webhook may name one (any other
+  // sender could make it write into any page of the account).
+  sources: ['pagerduty'],
   input,
   fromAlert: (alert) => ({
     page: alert.annotations.incident_id ?? '',

@@ -1,6 +1,7 @@
 // The runbook DSL's types. Step outputs accumulate in the builder's type parameter `S`, so a later step
 // sees `steps.errorRatio.ratio` as a number and naming an unknown step does not compile.
 import type { z } from 'zod';
+import type { AlertSource } from '../core/alert.ts';
 import type { Duration } from '../core/duration.ts';
 import type { RetryPolicy } from '../core/retry.ts';
 import type { EvidenceKind } from '../store/records.ts';
@@ -251,6 +252,12 @@ export interface RunbookOptions<Schema extends z.ZodType> {
   title: string;
   description?: string;
   triggers?: readonly Trigger[];
+  /**
+   * Only alerts from these sources start it (default: any). A runbook that acts on what an alert names —
+   * a PagerDuty page, a host — should say where such alerts may come from: any webhook sender can send
+   * labels that match its triggers.
+   */
+  sources?: readonly AlertSource[];
   input: Schema;
   fromAlert?: (alert: AlertLike) => z.input<Schema>;
   concurrency?: { key: (input: z.output<Schema>) => string; limit: number };

@@ -48,6 +48,8 @@ export class Router {
     const problems: InputProblem[] = [];
     const firing = batch.alerts.filter((a) => a.status === 'firing');
     for (const { rb, triggers } of this.compiled) {
+      const { sources } = rb.runbook.options;
+      if (sources && !sources.includes(batch.source)) continue;
       const alert = firing.find((a) =>
         triggers.some((t) => matches(t, { ...batch.commonLabels, ...a.labels })),
       );

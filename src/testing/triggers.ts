@@ -1,8 +1,17 @@
 // Routing from a test's point of view: would this alert start this runbook?
+import type { AlertSource } from '../core/alert.ts';
 import type { AnyRunbook } from '../dsl/runbook.ts';
 import { compileTrigger, matches } from '../triggers/match.ts';
 
-/** True when any of the runbook's triggers matches the labels (as the alert router matches them). */
-export function matchesTriggers(rb: AnyRunbook, labels: Record<string, string>): boolean {
+/**
+ * True when any of the runbook's triggers matches the labels (as the alert router matches them) and,
+ * when a source is given, the runbook takes alerts from it (`sources`).
+ */
+export function matchesTriggers(
+  rb: AnyRunbook,
+  labels: Record<string, string>,
+  source?: AlertSource,
+): boolean {
+  if (source !== undefined && rb.options.sources && !rb.options.sources.includes(source)) return false;
   return (rb.options.triggers ?? []).some((t) => matches(compileTrigger(t), labels));
 }
