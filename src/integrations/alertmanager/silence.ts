@@ -40,6 +40,9 @@ export interface ExpiredSilence {
 
 export const createdByOf = (runId: string) => `firebreak run ${runId}`;
 
+/** Prometheus' label names: the only ones Alertmanager matches. */
+const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** Equality matchers for the labels, in name order; empty values carry nothing to match. */
 export function matchersOf(labels: Readonly<Record<string, string>>): Matcher[] {
   return Object.entries(labels)
@@ -71,6 +74,10 @@ export async function silenceAlert(client: AlertmanagerClient, req: SilenceReque
   const ms = boundedDuration(req.duration, req.maxDuration);
   const matchers = matchersOf(req.labels);
   if (matchers.length === 0) throw new NonRetryableError('a silence needs at least one label to match');
+  // Alertmanager refuses such a matcher (Prometheus' label names); say so before asking it anything.
+  const bad = matchers.find((m) => !LABEL_NAME.test(m.name));
+  if (bad)
+    throw new NonRetryableError(`label name ${JSON.stringify(bad.name)} is not one Alertmanager can match`);
   const createdBy = createdByOf(req.runId);
   const existing = await findRunSilence(client, createdBy, matchers);
   if (existing) return applied(existing, true);
@@ -94,7 +101,10 @@ export async function findRunSilence(
 ): Promise<Silence | null> {
   // One matcher narrows the list on the server (alertname when there is one); the rest is compared here.
   // Only a value Alertmanager's matcher parser reads the same in every version is sent as a filter.
-  const plain = matchers.filter((m) => /^[\w.:/@ -]*$/.test(m.value));
+  // The name too: a label name outside Prometheus' own charset would make the filter unparseable.
+  const plain = matchers.filter(
+    (m) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(m.name) && /^[\w.:/@ -]*$/.test(m.value),
+  );
   const narrow = plain.find((m) => m.name === 'alertname') ?? plain[0];
   const found = await client.listSilences(narrow ? [narrow] : []);
   const key = matcherKey(matchers);

@@ -95,6 +95,22 @@ describe.skipIf(!present)('Alertmanager silences (real prometheus-alertmanager)'
     expect(s!.matchers.map((m) => m.value)).toEqual(['Disk "full"\nagain', '/données']);
   });
 
+  test("a label name outside Prometheus' charset is refused before any request, naming it", async () => {
+    const before = (await byRun('run-odd-name')).length;
+    const req = {
+      labels: { alertname: 'DiskFull', 'we-ird name': 'v' },
+      duration: '10m',
+      runId: 'run-odd-name',
+      comment: 'odd',
+      now: new Date(),
+    };
+    await expect(silenceAlert(client(), req)).rejects.toMatchObject({
+      nonRetryable: true,
+      message: expect.stringContaining('"we-ird name"'),
+    });
+    expect(await byRun('run-odd-name')).toHaveLength(before);
+  });
+
   test('revert of a silence already expired, or unknown to Alertmanager, counts as reverted', async () => {
     const a = await silenceAlert(client(), {
       labels,
