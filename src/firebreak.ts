@@ -3,18 +3,18 @@
 import type { Clock } from './core/clock.ts';
 import { NonRetryableError } from './core/errors.ts';
 import type { Logger } from './core/logger.ts';
+import { MIN_SECRET_LENGTH, type Redactor, redactor } from './core/redact.ts';
 import { type PoolMode, unavailable } from './db/driver.ts';
 import type { AnyRunbook } from './dsl/runbook.ts';
 import { Engine, type EngineConfig, type StartOptions } from './engine/engine.ts';
 import type { Notifier } from './engine/notifier.ts';
-import { RunbookRegistry } from './engine/registry.ts';
 import type { FetchLike } from './engine/step-context.ts';
-import { MIN_SECRET_LENGTH, type Redactor, redactor } from './incidents/redact.ts';
 import { sshClient } from './integrations/ssh/client.ts';
 import { defaultSshSettings, type SshSettings, sshSecrets } from './integrations/ssh/settings.ts';
 import type { SshTransport } from './integrations/ssh/transport.ts';
 import { beginLoading, beginOpening, type Opening } from './opening.ts';
 import type { LoadReport } from './runbooks/loader.ts';
+import { RunbookRegistry } from './runbooks/registry.ts';
 import type { EventRecord, RunRecord, StepAttemptRecord, StepRecord } from './store/records.ts';
 import { SqlStore } from './store/sql-store.ts';
 

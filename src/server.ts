@@ -8,7 +8,6 @@ import { createApp } from './api/app.ts';
 import { exposureProblem, exposureWarning } from './api/exposure.ts';
 import { LOOPBACK_NOTE } from './api/operations.ts';
 import { webhookAuth } from './api/webhooks.ts';
-import { Approvals } from './approvals/service.ts';
 import {
   type Config,
   firebreakOptionsOf,
@@ -20,16 +19,15 @@ import type { Clock } from './core/clock.ts';
 import { parseDuration } from './core/duration.ts';
 import { ValidationError } from './core/errors.ts';
 import type { Logger } from './core/logger.ts';
+import { redactor } from './core/redact.ts';
 import { retryTransient } from './db/transient.ts';
 import type { AnyRunbook } from './dsl/runbook.ts';
 import type { Notifier } from './engine/notifier.ts';
 import { createFirebreak, type Firebreak } from './firebreak.ts';
-import { IncidentStore } from './incidents/incident-store.ts';
-import { Ingestor } from './incidents/ingest.ts';
-import { Postmortems } from './incidents/postmortems.ts';
-import { redactor } from './incidents/redact.ts';
-import { Router } from './incidents/route.ts';
+import { GameDayScheduler, type GameDaySchedulerOptions } from './gamedays/scheduler.ts';
+import { Ingestor } from './ingest/ingest.ts';
 import type { KubernetesWatcher } from './ingest/kubernetes/watcher.ts';
+import { Router } from './ingest/route.ts';
 import { alertmanagerSettings } from './integrations/alertmanager/settings.ts';
 import { slackSettings } from './integrations/slack/settings.ts';
 import type { SlackIntegration } from './integrations/slack/slack.ts';
@@ -39,7 +37,9 @@ import { type Observability, startObservability } from './observability/observab
 import { pinoLogger } from './observability/pino-logger.ts';
 import type { Opening } from './opening.ts';
 import { describeRetention, type Pruner, startPruner } from './retention/pruner.ts';
-import { GameDayScheduler, type GameDaySchedulerOptions } from './scheduler/scheduler.ts';
+import { Approvals } from './services/approvals/decide.ts';
+import { Postmortems } from './services/postmortem/postmortems.ts';
+import { IncidentStore } from './store/incidents.ts';
 
 export interface Server {
   url: string;

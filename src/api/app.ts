@@ -2,17 +2,17 @@
 // in one onError.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Approvals } from '../approvals/service.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Firebreak } from '../firebreak.ts';
-import type { IncidentStore } from '../incidents/incident-store.ts';
-import type { Ingestor } from '../incidents/ingest.ts';
-import type { Postmortems } from '../incidents/postmortems.ts';
+import type { GameDayScheduler } from '../gamedays/scheduler.ts';
+import type { Ingestor } from '../ingest/ingest.ts';
 import { mountMetrics } from '../observability/metrics-route.ts';
 import { readiness } from '../observability/readiness.ts';
 import type { MetricsScraper } from '../observability/scrape.ts';
-import type { GameDayScheduler } from '../scheduler/scheduler.ts';
+import type { Approvals } from '../services/approvals/decide.ts';
+import type { Postmortems } from '../services/postmortem/postmortems.ts';
+import type { IncidentStore } from '../store/incidents.ts';
 import { mountWeb } from '../web/web.tsx';
 import { mountApprovals } from './approvals.ts';
 import { bodyLimit as limitBody } from './body-limit.ts';

@@ -1,9 +1,9 @@
 // Approval decisions through the API, under the same policy as Slack, the CLI and the web UI.
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import type { Approvals } from '../approvals/service.ts';
 import type { Config } from '../config/config.ts';
 import type { Firebreak } from '../firebreak.ts';
+import type { Approvals } from '../services/approvals/decide.ts';
 import { callerOf, requireCaller } from './auth.ts';
 import { HttpError } from './errors.ts';
 import { extraOps } from './openapi.ts';

@@ -2,7 +2,7 @@
 // starting a drill now.
 import type { Hono } from 'hono';
 import type { Config } from '../config/config.ts';
-import type { GameDayScheduler } from '../scheduler/scheduler.ts';
+import type { GameDayScheduler } from '../gamedays/scheduler.ts';
 import { callerOf, requireCaller } from './auth.ts';
 import { extraOps } from './openapi.ts';
 

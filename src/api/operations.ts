@@ -7,7 +7,7 @@ import type { Config } from '../config/config.ts';
 import { NotFoundError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Firebreak } from '../firebreak.ts';
-import type { GameDayScheduler } from '../scheduler/scheduler.ts';
+import type { GameDayScheduler } from '../gamedays/scheduler.ts';
 import { journalRow, liveStream } from '../web/live.ts';
 import { callerOf, requireCaller } from './auth.ts';
 import { extraOps } from './openapi.ts';

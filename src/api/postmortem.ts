@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Config } from '../config/config.ts';
 import { NotFoundError } from '../core/errors.ts';
 import type { SqlDriver } from '../db/driver.ts';
-import type { Postmortems } from '../incidents/postmortems.ts';
+import type { Postmortems } from '../services/postmortem/postmortems.ts';
 import { toEvidence } from '../store/rows.ts';
 import { callerOf, requireCaller } from './auth.ts';
 import { assertWithinLimit } from './body-limit.ts';

@@ -30,7 +30,7 @@ export const exportCommand = {
       await Promise.all([
         import('../config/config.ts'),
         import('../db/driver.ts'),
-        import('../incidents/redact.ts'),
+        import('../core/redact.ts'),
         import('../retention/export.ts'),
       ]);
     const { databaseUrl, dataDir, listenUrl, poolMode, startupTimeoutMs } = firebreakOptionsOf(config);

@@ -1,7 +1,7 @@
 // `firebreak gameday list|run <runbook>:<game-day>`: the schedules as the server has them, or a drill now,
 // followed until its scorecard (exit 0 only when the drill passed).
 import { parseDuration } from '../core/duration.ts';
-import type { Scorecard } from '../scheduler/scorecard.ts';
+import type { Scorecard } from '../gamedays/scorecard.ts';
 import { JSON_FLAG, LOCAL_FLAG, parse, required } from './args.ts';
 import { withApi } from './connect.ts';
 import { CliError, type Command, EXIT, type Io, UsageError } from './io.ts';

@@ -4,17 +4,17 @@
 // executes only the runs this process starts (ownRunsOnly): on a shared PostgreSQL, a laptop never
 // picks up the production workers' due runs.
 import { createApp } from '../api/app.ts';
-import { Approvals } from '../approvals/service.ts';
 import { firebreakOptionsOf, groupByOf, identitiesOf } from '../config/config.ts';
 import { parseDuration } from '../core/duration.ts';
+import { redactor } from '../core/redact.ts';
 import { createFirebreak } from '../firebreak.ts';
-import { IncidentStore } from '../incidents/incident-store.ts';
-import { Ingestor } from '../incidents/ingest.ts';
-import { Postmortems } from '../incidents/postmortems.ts';
-import { redactor } from '../incidents/redact.ts';
-import { Router } from '../incidents/route.ts';
+import { GameDayScheduler } from '../gamedays/scheduler.ts';
+import { Ingestor } from '../ingest/ingest.ts';
+import { Router } from '../ingest/route.ts';
 import { pinoLogger } from '../observability/pino-logger.ts';
-import { GameDayScheduler } from '../scheduler/scheduler.ts';
+import { Approvals } from '../services/approvals/decide.ts';
+import { Postmortems } from '../services/postmortem/postmortems.ts';
+import { IncidentStore } from '../store/incidents.ts';
 import { ApiClient } from './client.ts';
 import type { ApiSession } from './connect.ts';
 import type { CommandContext } from './io.ts';

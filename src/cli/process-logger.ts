@@ -1,7 +1,7 @@
 // The JSON logger of a long-running command, on its own: `serve` makes it before the server's modules
 // load, to log what opening the database says (retries of an unreachable one) while they do.
 import { secretsOf } from '../config/config.ts';
-import { redactor } from '../incidents/redact.ts';
+import { redactor } from '../core/redact.ts';
 import { pinoLogger } from '../observability/pino-logger.ts';
 import type { CommandContext } from './io.ts';
 

@@ -1,8 +1,8 @@
 // `firebreak runbooks validate` and `graph`: the runbook files of RUNBOOKS_DIR as this machine loads them
 // (the same graph checks as at start) and type-checks them (runbooks/typecheck.ts).
 import { layers } from '../core/graph.ts';
-import type { LoadedRunbook } from '../engine/registry.ts';
 import { loadRunbooks } from '../runbooks/loader.ts';
+import type { LoadedRunbook } from '../runbooks/registry.ts';
 import { formatProblem, typecheckRunbooks } from '../runbooks/typecheck.ts';
 import { CliError, type CommandContext, EXIT } from './io.ts';
 import { printJson } from './print.ts';

@@ -27,7 +27,7 @@ export const workerCommand = {
       { redactor },
       { secretsOf },
     ] = await Promise.all([
-      import('../incidents/incident-store.ts'),
+      import('../store/incidents.ts'),
       import('../observability/metrics-server.ts'),
       import('../observability/observability.ts'),
       import('../retention/pruner.ts'),
@@ -36,7 +36,7 @@ export const workerCommand = {
       import('./settle-heap.ts'),
       import('../integrations/writeback/settings.ts'),
       import('../integrations/writeback/writeback.ts'),
-      import('../incidents/redact.ts'),
+      import('../core/redact.ts'),
       import('../config/config.ts'),
     ]);
     const unguard = surviveDroppedConnections(processLogger(ctx));

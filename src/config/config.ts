@@ -2,7 +2,6 @@
 // module reads process.env. A bad value stops the start with a message naming the variable.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { Identities, type IdentityEntry, parseIdentities } from '../approvals/identities.ts';
 import type { AlertSource } from '../core/alert.ts';
 import { parseDuration } from '../core/duration.ts';
 import { ValidationError } from '../core/errors.ts';
@@ -11,6 +10,7 @@ import type { GroupBy } from '../ingest/group-by.ts';
 import { type KnownHost, parseKnownHosts } from '../integrations/ssh/known-hosts.ts';
 import { type SshSettings, sshSecrets } from '../integrations/ssh/settings.ts';
 import { builtinRunbooks } from '../runbooks/builtin.ts';
+import { Identities, type IdentityEntry, parseIdentities } from './identities.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])

@@ -1,11 +1,11 @@
 // Load-time checks of a runbook definition, reported with reasons instead of failing at run time.
 import { durationError } from '../core/duration.ts';
 import { graphProblems } from '../core/graph.ts';
-import { gameDayProblems } from '../scheduler/game-day-problems.ts';
-import { triggerProblems } from '../triggers/match.ts';
 import { budgetProblems } from './budget-problems.ts';
 import { circuitBreakerProblems } from './circuit-breaker.ts';
+import { gameDayProblems } from './game-day-problems.ts';
 import type { AnyRunbook } from './runbook.ts';
+import { triggerProblems } from './triggers.ts';
 
 export function runbookProblems(rb: AnyRunbook): string[] {
   const problems: string[] = [];

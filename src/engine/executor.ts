@@ -24,12 +24,12 @@ import { uuidv7 } from '../core/uuid.ts';
 import { isTransientDbError, retryTransient } from '../db/transient.ts';
 import { type ResolvedCircuitBreaker, resolveCircuitBreaker } from '../dsl/circuit-breaker.ts';
 import type { Outputs, RunInfo, StepDef } from '../dsl/types.ts';
+import type { LoadedRunbook } from '../runbooks/registry.ts';
 import type { RunRecord, StepRecord } from '../store/records.ts';
 import type { EventWrite, Lease, RunWrite, StepWrite, Store, Transition } from '../store/store.ts';
 import type { CircuitBreakers } from './circuit-breakers.ts';
 import type { EngineEvents, StepRef } from './events.ts';
 import type { Notifier } from './notifier.ts';
-import type { LoadedRunbook } from './registry.ts';
 import type { FetchLike, HostCommandRunner, InvocationScope, SecretReader } from './step-context.ts';
 
 export interface ExecutorConfig {

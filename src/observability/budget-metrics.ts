@@ -6,7 +6,7 @@ import { windowStart } from '../core/budget.ts';
 import { parseDuration } from '../core/duration.ts';
 import type { Queryable } from '../db/driver.ts';
 import type { EngineEvents } from '../engine/events.ts';
-import type { RunbookRegistry } from '../engine/registry.ts';
+import type { RunbookRegistry } from '../runbooks/registry.ts';
 import { budgetPeakSql } from '../store/sql/mitigation-budget.ts';
 import type { FirebreakMetrics } from './metrics.ts';
 

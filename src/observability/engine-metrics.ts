@@ -1,7 +1,8 @@
 // Feeds the engine's metrics from its lifecycle events, so the engine itself holds no metric calls.
-import type { DecisionListener } from '../approvals/service.ts';
+
 import type { EngineEvents } from '../engine/events.ts';
 import type { Pruner } from '../retention/pruner.ts';
+import type { DecisionListener } from '../services/approvals/decide.ts';
 import type { FirebreakMetrics } from './metrics.ts';
 
 const CIRCUIT_STATE = { closed: 0, open: 1, half_open: 2 } as const;

@@ -1,11 +1,11 @@
 // Metrics, and tracing when configured, for one engine: what `serve` and `worker` start beside it.
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { Approvals } from '../approvals/service.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Queryable } from '../db/driver.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Pruner } from '../retention/pruner.ts';
+import type { Approvals } from '../services/approvals/decide.ts';
 import { budgetSpecs, meterBudgets } from './budget-metrics.ts';
 import { meterApprovalDecision, meterEngine, meterPruner } from './engine-metrics.ts';
 import { traceEngine } from './engine-tracing.ts';

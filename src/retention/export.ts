@@ -3,8 +3,9 @@
 // elsewhere before retention deletes it. Every line passes the same redactor as everything else that
 // leaves the process. Read in windows of the event sequence (the primary key), the time range found
 // through the BRIN index on `at`: memory stays flat and no query scans the whole journal.
+
+import type { Redactor } from '../core/redact.ts';
 import type { Queryable } from '../db/driver.ts';
-import type { Redactor } from '../incidents/redact.ts';
 
 export interface ExportOptions {
   since: Date;

@@ -6,8 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { type AnyRunbook, isRunbook } from '../dsl/runbook.ts';
 import { runbookProblems } from '../dsl/validate.ts';
-import { type LoadedRunbook, loadRunbook } from '../engine/registry.ts';
 import { installRunbookImportHooks } from './import-hooks.ts';
+import { type LoadedRunbook, loadRunbook } from './registry.ts';
 
 export interface LoadFailure {
   path: string;

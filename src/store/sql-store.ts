@@ -1,10 +1,10 @@
 // The store on SQL: one implementation for PostgreSQL and PGlite (the driver hides the difference).
 import { budgetHasRoom, windowStart } from '../core/budget.ts';
 import { LeaseLostError } from '../core/errors.ts';
+import { type Redactor, redactor } from '../core/redact.ts';
 import type { RunStatus } from '../core/status.ts';
 import { uuidv7 } from '../core/uuid.ts';
 import type { Row, SqlDriver } from '../db/driver.ts';
-import { type Redactor, redactor } from '../incidents/redact.ts';
 import { GroupCommit, type Pending } from './group-commit.ts';
 import type { ApprovalDecision, ApprovalRecord, StepRecord } from './records.ts';
 import { toApproval, toAttempt, toEvent, toEvidence, toRun, toStep } from './rows.ts';

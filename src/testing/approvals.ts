@@ -1,8 +1,9 @@
 // Deciding a test run's gates through the same Approvals service the API, CLI and Slack use, so a
 // test goes through the real policy checks and leaves the same timeline entries.
-import { Approvals } from '../approvals/service.ts';
+
 import type { Clock } from '../core/clock.ts';
 import type { Firebreak } from '../firebreak.ts';
+import { Approvals } from '../services/approvals/decide.ts';
 import type { ApprovalRecord } from '../store/records.ts';
 
 /**

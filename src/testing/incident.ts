@@ -4,14 +4,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { Firebreak } from '../firebreak.ts';
-import { type IncidentRecord, IncidentStore } from '../incidents/incident-store.ts';
 import {
   buildPostmortem,
   type Postmortem,
   postmortemMarkdown,
   type RunFacts,
-} from '../incidents/postmortem.ts';
-import { Postmortems } from '../incidents/postmortems.ts';
+} from '../services/postmortem/draft.ts';
+import { Postmortems } from '../services/postmortem/postmortems.ts';
+import { type IncidentRecord, IncidentStore } from '../store/incidents.ts';
 import type { RunRecord } from '../store/records.ts';
 
 /** The incident a test run is attached to. */

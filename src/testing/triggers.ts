@@ -1,7 +1,7 @@
 // Routing from a test's point of view: would this alert start this runbook?
 import type { AlertSource } from '../core/alert.ts';
 import type { AnyRunbook } from '../dsl/runbook.ts';
-import { compileTrigger, matches } from '../triggers/match.ts';
+import { compileTrigger, matches } from '../dsl/triggers.ts';
 
 /**
  * True when any of the runbook's triggers matches the labels (as the alert router matches them) and,

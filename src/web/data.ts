@@ -1,8 +1,8 @@
 // What the pages show, loaded from the store in one place per page.
 import { type ResolvedStep, resolveNeeds } from '../core/graph.ts';
 import type { Firebreak } from '../firebreak.ts';
-import type { AlertRecord, IncidentRecord, IncidentStore } from '../incidents/incident-store.ts';
-import type { Postmortems } from '../incidents/postmortems.ts';
+import type { Postmortems } from '../services/postmortem/postmortems.ts';
+import type { AlertRecord, IncidentRecord, IncidentStore } from '../store/incidents.ts';
 import type {
   ApprovalRecord,
   EventRecord,

@@ -2,11 +2,11 @@
 // the API (four eyes) and the store (escalation), which all surfaces share.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { Identities } from '../../src/approvals/identities.ts';
-import { type Decider, type DecisionRequest, judge, mayDecide } from '../../src/approvals/policy.ts';
-import { Approvals } from '../../src/approvals/service.ts';
+import { Identities } from '../../src/config/identities.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import { runbook, z } from '../../src/index.ts';
+import { Approvals } from '../../src/services/approvals/decide.ts';
+import { type Decider, type DecisionRequest, judge, mayDecide } from '../../src/services/approvals/policy.ts';
 import type { ApprovalRecord } from '../../src/store/records.ts';
 import { testFirebreak } from '../support/engine.ts';
 import { testServer } from '../support/server.ts';

@@ -2,10 +2,10 @@
 // concurrency needs several connections, so these run on PostgreSQL only.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import type { Decider, DecisionRequest } from '../../src/approvals/policy.ts';
-import { Approvals, type DecisionOutcome } from '../../src/approvals/service.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { runbook, z } from '../../src/index.ts';
+import { Approvals, type DecisionOutcome } from '../../src/services/approvals/decide.ts';
+import type { Decider, DecisionRequest } from '../../src/services/approvals/policy.ts';
 import { onPostgres } from '../support/db.ts';
 import { type TestFirebreak, testFirebreak } from '../support/engine.ts';
 import { fakeSlack } from '../support/fake-slack.ts';

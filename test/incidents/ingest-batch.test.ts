@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { connect, type Row, type SqlDriver } from '../../src/db/driver.ts';
-import { IngestBatcher, IngestItemError } from '../../src/incidents/ingest-batch.ts';
+import { IngestBatcher, IngestItemError } from '../../src/ingest/ingest-batch.ts';
 import { testDatabase } from '../support/db.ts';
 
 function delivery(group: string, opts: { deliveryId?: string; startsAt?: string } = {}) {

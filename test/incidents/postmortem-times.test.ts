@@ -2,8 +2,8 @@
 // rollback applied 18 s in, the alert resolved at 30 s and the verify confirmed at 43 s; the draft said
 // "time to mitigate 43 s" beside "time to resolve 30 s", and the verify read `step.started …, attempt 2`.
 import { describe, expect, test } from 'vitest';
-import { buildPostmortem, postmortemMarkdown } from '../../src/incidents/postmortem.ts';
 import { runbook, z } from '../../src/index.ts';
+import { buildPostmortem, postmortemMarkdown } from '../../src/services/postmortem/draft.ts';
 import type { EventRecord } from '../../src/store/records.ts';
 import { journalFixture } from '../fixtures/postmortem/journal.ts';
 import { testFirebreak } from '../support/engine.ts';

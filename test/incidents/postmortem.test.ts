@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { buildPostmortem, postmortemMarkdown } from '../../src/incidents/postmortem.ts';
+import { buildPostmortem, postmortemMarkdown } from '../../src/services/postmortem/draft.ts';
 import { journalFixture } from '../fixtures/postmortem/journal.ts';
 import { testServer } from '../support/server.ts';
 import { until } from '../support/until.ts';

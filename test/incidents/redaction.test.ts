@@ -2,7 +2,7 @@
 // throws it (test/fixtures/runbooks/leaky.ts), an alert that carries it, a dead letter that quotes it.
 // Checked in every row of every table, in the API's answers and in the log lines.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { REDACTED } from '../../src/incidents/redact.ts';
+import { REDACTED } from '../../src/core/redact.ts';
 import { LEAKED_TOKEN } from '../fixtures/runbooks/leaky.ts';
 import { fixtureJson } from '../support/senders.ts';
 import { type TestServer, testServer } from '../support/server.ts';

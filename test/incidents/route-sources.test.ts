@@ -5,8 +5,8 @@ import { matchesTriggers } from 'firebreak/testing';
 import { describe, expect, test } from 'vitest';
 import { pageTriage } from '../../runbooks/page-triage.ts';
 import type { AlertBatch, AlertSource } from '../../src/core/alert.ts';
-import { loadRunbook, RunbookRegistry } from '../../src/engine/registry.ts';
-import { Router } from '../../src/incidents/route.ts';
+import { Router } from '../../src/ingest/route.ts';
+import { loadRunbook, RunbookRegistry } from '../../src/runbooks/registry.ts';
 
 const labels = { urgency: 'high', service_id: 'PSVC1', service: 'checkout' };
 

@@ -4,9 +4,9 @@
 import { describe, expect, test } from 'vitest';
 import { systemClock } from '../../src/core/clock.ts';
 import { silentLogger } from '../../src/core/logger.ts';
+import { redactor } from '../../src/core/redact.ts';
 import { retryPolicy } from '../../src/core/retry.ts';
 import { connect } from '../../src/db/driver.ts';
-import { redactor } from '../../src/incidents/redact.ts';
 import { pagerDutyClient } from '../../src/integrations/pagerduty/client.ts';
 import { WritebackDeliverer } from '../../src/integrations/writeback/deliverer.ts';
 import { WritebackOutbox } from '../../src/integrations/writeback/outbox.ts';

@@ -1,7 +1,7 @@
 // The pino logger behind the server: one JSON object per line, the engine's lines carrying runId,
 // runbook and incidentId, step-level lines carrying step, and configured secrets redacted on the way out.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { REDACTED, redactor } from '../../src/incidents/redact.ts';
+import { REDACTED, redactor } from '../../src/core/redact.ts';
 import { pinoLogger } from '../../src/observability/pino-logger.ts';
 import { LEAKED_TOKEN } from '../fixtures/runbooks/leaky.ts';
 import { fixtureJson } from '../support/senders.ts';

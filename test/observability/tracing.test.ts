@@ -15,9 +15,9 @@ import {
 import { describe, expect, test } from 'vitest';
 import { parseConfig } from '../../src/config/config.ts';
 import { silentLogger } from '../../src/core/logger.ts';
-import { IncidentStore } from '../../src/incidents/incident-store.ts';
 import { runbook, z } from '../../src/index.ts';
 import { startObservability } from '../../src/observability/observability.ts';
+import { IncidentStore } from '../../src/store/incidents.ts';
 import { observedFailing, observedOk } from '../fixtures/runbooks-observability/observed.ts';
 import { testFirebreak } from '../support/engine.ts';
 import { testServer } from '../support/server.ts';

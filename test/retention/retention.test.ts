@@ -3,7 +3,7 @@
 // clock: runs, an incident and a dead letter at 500, 200 and 10 days ago, then one retention pass.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
-import { redactor } from '../../src/incidents/redact.ts';
+import { redactor } from '../../src/core/redact.ts';
 import { NonRetryableError, runbook, z } from '../../src/index.ts';
 import { type ExportedEvent, exportJournal } from '../../src/retention/export.ts';
 import type { PruneReport } from '../../src/retention/pruner.ts';

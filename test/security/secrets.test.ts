@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseConfig, secretsOf } from '../../src/config/config.ts';
-import { REDACTED, redactor } from '../../src/incidents/redact.ts';
+import { REDACTED, redactor } from '../../src/core/redact.ts';
 import { fixtureJson } from '../support/senders.ts';
 import { type TestServer, testServer } from '../support/server.ts';
 

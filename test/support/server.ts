@@ -3,11 +3,11 @@
 import { fileURLToPath } from 'node:url';
 import { parseConfig, secretsOf } from '../../src/config/config.ts';
 import { jsonLogger, type Logger } from '../../src/core/logger.ts';
+import { redactor } from '../../src/core/redact.ts';
 import { isTerminalRun } from '../../src/core/status.ts';
 import type { RunView } from '../../src/firebreak.ts';
-import type { AlertRecord, DeadLetterRecord, IncidentRecord } from '../../src/incidents/incident-store.ts';
-import { redactor } from '../../src/incidents/redact.ts';
 import { type Server, type ServerOptions, startServer } from '../../src/server.ts';
+import type { AlertRecord, DeadLetterRecord, IncidentRecord } from '../../src/store/incidents.ts';
 import type { EventRecord, EvidenceRecord, RunRecord } from '../../src/store/records.ts';
 import { type TestDatabase, testDatabase } from './db.ts';
 import { until } from './until.ts';

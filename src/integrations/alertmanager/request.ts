@@ -4,7 +4,7 @@
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import { isTerminalRun } from '../../core/status.ts';
 import type { Firebreak } from '../../firebreak.ts';
-import type { AlertRecord, IncidentRecord, IncidentStore } from '../../incidents/incident-store.ts';
+import type { AlertRecord, IncidentRecord, IncidentStore } from '../../store/incidents.ts';
 import type { AlertmanagerSettings } from './settings.ts';
 import { SILENCE_RUNBOOK_ID } from './silence-runbook.ts';
 

@@ -2,10 +2,10 @@
 // decision path with the one policy; Slack only says who clicked. Each listener acknowledges first, then
 // decides, and tells the clicker privately when the decision was refused or came too late.
 import type { App, BlockAction, ButtonAction, ViewSubmitAction } from '@slack/bolt';
-import { mayDecide } from '../../approvals/policy.ts';
-import { Approvals } from '../../approvals/service.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
+import { Approvals } from '../../services/approvals/decide.ts';
+import { mayDecide } from '../../services/approvals/policy.ts';
 import type { Store } from '../../store/store.ts';
 import { APPROVE_ACTION, REJECT_ACTION, REJECT_VIEW, rejectModal } from './messages.ts';
 import type { SlackOutbox } from './outbox.ts';

@@ -1,6 +1,6 @@
 // What firebreak says in Slack, as Block Kit. Pure: records in, message bodies out.
 import type { RunInfo } from '../../dsl/types.ts';
-import type { IncidentRecord } from '../../incidents/incident-store.ts';
+import type { IncidentRecord } from '../../store/incidents.ts';
 import type { ApprovalRecord } from '../../store/records.ts';
 import { SILENCE_FOR } from '../alertmanager/silence-runbook.ts';
 import type { SlackBody } from './outbox.ts';

@@ -4,7 +4,7 @@
 import type { RunInfo } from '../../dsl/types.ts';
 import type { EngineEvents } from '../../engine/events.ts';
 import type { Notifier } from '../../engine/notifier.ts';
-import type { IngestOutcome } from '../../incidents/ingest.ts';
+import type { IngestOutcome } from '../../ingest/ingest.ts';
 import type { ApprovalDecision, ApprovalRecord } from '../../store/records.ts';
 import { approvalRequestMessage, esc, incidentMessage, when, who } from './messages.ts';
 import { followRuns } from './progress.ts';

@@ -4,9 +4,9 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.ts';
+import type { Redactor } from '../../core/redact.ts';
 import type { Queryable, Row } from '../../db/driver.ts';
 import { retryTransient } from '../../db/transient.ts';
-import type { Redactor } from '../../incidents/redact.ts';
 import { str } from '../../store/rows.ts';
 
 export type OutboxKind = 'post' | 'ephemeral' | 'update' | 'approval_refresh';

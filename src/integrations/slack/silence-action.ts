@@ -3,7 +3,7 @@
 // decides (the one who asked cannot approve it: four eyes, as for any manual run).
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { FirebreakError } from '../../core/errors.ts';
-import type { RunbookRegistry } from '../../engine/registry.ts';
+import type { RunbookRegistry } from '../../runbooks/registry.ts';
 import { requestSilence, type SilenceRequestDeps } from '../alertmanager/request.ts';
 import { matcherList, SILENCE_FOR, SILENCE_RUNBOOK_ID } from '../alertmanager/silence-runbook.ts';
 import { type DecisionDeps, tellPrivately } from './approval-actions.ts';

@@ -2,14 +2,14 @@
 // (given the store and the runbooks), then, once firebreak and the decision path exist, the Bolt app with
 // its receiver, its listeners and the outbox deliverer.
 import { App } from '@slack/bolt';
-import type { Approvals } from '../../approvals/service.ts';
 import { type Clock, systemClock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { RunbookRegistry } from '../../engine/registry.ts';
+import type { Redactor } from '../../core/redact.ts';
 import type { Firebreak } from '../../firebreak.ts';
-import { IncidentStore } from '../../incidents/incident-store.ts';
-import type { Ingestor } from '../../incidents/ingest.ts';
-import type { Redactor } from '../../incidents/redact.ts';
+import type { Ingestor } from '../../ingest/ingest.ts';
+import type { RunbookRegistry } from '../../runbooks/registry.ts';
+import type { Approvals } from '../../services/approvals/decide.ts';
+import { IncidentStore } from '../../store/incidents.ts';
 import type { SqlStore } from '../../store/sql-store.ts';
 import type { AlertmanagerSettings } from '../alertmanager/settings.ts';
 import { approvalActions } from './approval-actions.ts';

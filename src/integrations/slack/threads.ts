@@ -6,8 +6,8 @@
 // message; keys make that idempotent across processes and restarts.
 import type { Logger } from '../../core/logger.ts';
 import type { RunInfo } from '../../dsl/types.ts';
-import type { RunbookRegistry } from '../../engine/registry.ts';
-import type { IncidentRecord } from '../../incidents/incident-store.ts';
+import type { RunbookRegistry } from '../../runbooks/registry.ts';
+import type { IncidentRecord } from '../../store/incidents.ts';
 import type { Store } from '../../store/store.ts';
 import { clip, esc, incidentMessage, runRootMessage, runStartedLine } from './messages.ts';
 import type { SlackBody, SlackOutbox } from './outbox.ts';

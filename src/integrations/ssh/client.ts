@@ -4,8 +4,8 @@
 import { performance } from 'node:perf_hooks';
 import { parseDuration } from '../../core/duration.ts';
 import { NonRetryableError } from '../../core/errors.ts';
+import { redactor } from '../../core/redact.ts';
 import type { EvidenceInput, HostCommandOptions, HostCommandResult } from '../../dsl/types.ts';
-import { redactor } from '../../incidents/redact.ts';
 import { OutputCapture } from './capture.ts';
 import { SshAuthError, SshConnectError, SshExitError, SshHostKeyError, SshTimeoutError } from './errors.ts';
 import {

@@ -3,9 +3,9 @@
 // saying the same thing twice (a second process, an event seen again after a takeover) queues it once.
 // Rows of one `sequence` go out one at a time in the order they were queued (acknowledge, notes, resolve).
 import type { Clock } from '../../core/clock.ts';
+import type { Redactor } from '../../core/redact.ts';
 import type { Queryable, Row } from '../../db/driver.ts';
 import { retryTransient } from '../../db/transient.ts';
-import type { Redactor } from '../../incidents/redact.ts';
 import { str } from '../../store/rows.ts';
 import type { ResolvePolicy } from '../pagerduty/write-back.ts';
 

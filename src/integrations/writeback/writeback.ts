@@ -3,10 +3,10 @@
 // sends the rows of any process, so a row queued by a worker that died is sent by another.
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
+import type { Redactor } from '../../core/redact.ts';
 import type { Firebreak } from '../../firebreak.ts';
-import { IncidentStore } from '../../incidents/incident-store.ts';
-import type { Ingestor } from '../../incidents/ingest.ts';
-import type { Redactor } from '../../incidents/redact.ts';
+import type { Ingestor } from '../../ingest/ingest.ts';
+import { IncidentStore } from '../../store/incidents.ts';
 import { grafanaClient } from '../grafana/client.ts';
 import { pagerDutyClient } from '../pagerduty/client.ts';
 import { WritebackDeliverer } from './deliverer.ts';

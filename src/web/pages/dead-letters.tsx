@@ -1,6 +1,6 @@
 // Dead letters: payloads that were valid JSON but could not be parsed or routed, kept with the reason.
 import type { Permission } from '../../api/auth.ts';
-import type { DeadLetterRecord } from '../../incidents/incident-store.ts';
+import type { DeadLetterRecord } from '../../store/incidents.ts';
 import { short, utc } from '../format.ts';
 import { Badge } from '../layout.tsx';
 

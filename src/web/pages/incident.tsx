@@ -1,8 +1,8 @@
 // The incident page: what fired, the gates waiting for a human, the runs with their live step graphs,
 // evidence, the timeline, and the postmortem draft.
 import type { Permission } from '../../api/auth.ts';
-import type { AlertRecord, IncidentRecord } from '../../incidents/incident-store.ts';
 import { matcherList, SILENCE_FOR } from '../../integrations/alertmanager/silence-runbook.ts';
+import type { AlertRecord, IncidentRecord } from '../../store/incidents.ts';
 import type { IncidentData } from '../data.ts';
 import { ago, safeUrl, utc } from '../format.ts';
 import { Badge } from '../layout.tsx';

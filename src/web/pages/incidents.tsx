@@ -1,6 +1,6 @@
 // The front page: incidents, newest first, and the kill switch.
 import type { Permission } from '../../api/auth.ts';
-import type { IncidentRecord } from '../../incidents/incident-store.ts';
+import type { IncidentRecord } from '../../store/incidents.ts';
 import { ago, utc } from '../format.ts';
 import { Badge } from '../layout.tsx';
 

@@ -2,7 +2,7 @@
 // and recent runs.
 import type { Permission } from '../../api/auth.ts';
 import type { Trigger } from '../../dsl/types.ts';
-import type { LoadedRunbook } from '../../engine/registry.ts';
+import type { LoadedRunbook } from '../../runbooks/registry.ts';
 import type { RunRecord } from '../../store/records.ts';
 import { RunbookBudgets } from '../budget.tsx';
 import { utc } from '../format.ts';

@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.ts';
-import { IncidentStore } from '../../../src/incidents/incident-store.ts';
+import { IncidentStore } from '../../../src/store/incidents.ts';
 import { FakeKubernetes, node } from '../../support/fake-kubernetes.ts';
 import { type TestServer, testServer } from '../../support/server.ts';
 import { until } from '../../support/until.ts';

@@ -2,7 +2,7 @@
 // when it stops, the other takes over and resumes from the resourceVersions kept in the lease.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { IncidentStore } from '../../../src/incidents/incident-store.ts';
+import { IncidentStore } from '../../../src/store/incidents.ts';
 import { onPostgres, type TestDatabase, testDatabase } from '../../support/db.ts';
 import { FakeKubernetes, pod } from '../../support/fake-kubernetes.ts';
 import { type TestServer, testServer } from '../../support/server.ts';

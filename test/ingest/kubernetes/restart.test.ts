@@ -3,7 +3,7 @@
 // stopped holding while nobody watched, and fires nothing twice.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { IncidentStore } from '../../../src/incidents/incident-store.ts';
+import { IncidentStore } from '../../../src/store/incidents.ts';
 import { type TestDatabase, testDatabase } from '../../support/db.ts';
 import { FakeKubernetes, pod } from '../../support/fake-kubernetes.ts';
 import { type TestServer, testServer } from '../../support/server.ts';

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { REDACTED } from '../../../src/incidents/redact.ts';
+import { REDACTED } from '../../../src/core/redact.ts';
 import { fixtureJson } from '../../support/senders.ts';
 import { testServer } from '../../support/server.ts';
 import { until } from '../../support/until.ts';

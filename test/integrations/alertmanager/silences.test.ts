@@ -4,12 +4,12 @@
 // mitigation, gated, applied and reverted by the engine.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Approvals } from '../../../src/approvals/service.ts';
 import { runbook } from '../../../src/dsl/runbook.ts';
 import { z } from '../../../src/index.ts';
 import { alertmanagerClient, type Silence } from '../../../src/integrations/alertmanager/client.ts';
 import { silenceMitigation } from '../../../src/integrations/alertmanager/mitigation.ts';
 import { expireSilence, silenceAlert } from '../../../src/integrations/alertmanager/silence.ts';
+import { Approvals } from '../../../src/services/approvals/decide.ts';
 import { testFirebreak } from '../../support/engine.ts';
 import { ALERTMANAGER_BIN, type Daemon, startAlertmanager } from '../../support/prometheus-stack.ts';
 import { until } from '../../support/until.ts';

@@ -1,12 +1,12 @@
 // One decision path for every surface (Slack, API, CLI, web): the same policy, the same race handling,
 // the same timeline entries. Exactly one decision settles a gate; later ones are told who won.
 
-import type { Role } from '../config/config.ts';
-import type { Clock } from '../core/clock.ts';
-import { ConflictError, NotFoundError } from '../core/errors.ts';
-import type { ApprovalRecord } from '../store/records.ts';
-import type { Store } from '../store/store.ts';
-import { Identities } from './identities.ts';
+import type { Role } from '../../config/config.ts';
+import { Identities } from '../../config/identities.ts';
+import type { Clock } from '../../core/clock.ts';
+import { ConflictError, NotFoundError } from '../../core/errors.ts';
+import type { ApprovalRecord } from '../../store/records.ts';
+import type { Store } from '../../store/store.ts';
 import { type Decider, type DecisionRequest, judge, type Surface } from './policy.ts';
 
 export type DecisionOutcome =

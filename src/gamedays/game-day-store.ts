@@ -4,7 +4,7 @@
 
 import { createHash, randomUUID } from 'node:crypto';
 import type { Row, SqlDriver } from '../db/driver.ts';
-import type { RunCandidate } from '../incidents/route.ts';
+import type { RunCandidate } from '../ingest/route.ts';
 import type { ApprovalRecord, RunRecord, StepRecord } from '../store/records.ts';
 import { toApproval, toRun, toStep } from '../store/rows.ts';
 import { type FireRecord, type ScheduleRecord, toFire, toSchedule } from './fire-rows.ts';

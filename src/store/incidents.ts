@@ -1,7 +1,7 @@
 // Reads of incidents, their alerts and timeline, and dead letters. Same SQL on PostgreSQL and PGlite.
 import type { Row, SqlDriver } from '../db/driver.ts';
-import type { EventRecord } from '../store/records.ts';
-import { toEvent } from '../store/rows.ts';
+import type { EventRecord } from './records.ts';
+import { toEvent } from './rows.ts';
 
 export interface IncidentRecord {
   id: string;

@@ -3,15 +3,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { AlertBatch, AlertSource } from '../core/alert.ts';
 import type { Clock } from '../core/clock.ts';
+import type { Redactor } from '../core/redact.ts';
 import { uuidv7 } from '../core/uuid.ts';
 import { coalescedNotify } from '../db/coalesced-notify.ts';
 import type { SqlDriver } from '../db/driver.ts';
-import { type GroupBy, regroup } from '../ingest/group-by.ts';
-import { sources } from '../ingest/sources/index.ts';
 import { WAKE_CHANNEL } from '../store/sql-store.ts';
+import { type GroupBy, regroup } from './group-by.ts';
 import { IngestBatcher } from './ingest-batch.ts';
-import type { Redactor } from './redact.ts';
 import type { Router } from './route.ts';
+import { sources } from './sources/index.ts';
 
 export type IngestOutcome = 'opened' | 'reopened' | 'updated' | 'resolved' | 'repeat' | 'duplicate';
 

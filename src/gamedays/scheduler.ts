@@ -8,7 +8,7 @@ import { NotFoundError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { coalescedNotify } from '../db/coalesced-notify.ts';
 import type { Engine } from '../engine/engine.ts';
-import type { RunbookRegistry } from '../engine/registry.ts';
+import type { RunbookRegistry } from '../runbooks/registry.ts';
 import { type SqlStore, WAKE_CHANNEL } from '../store/sql-store.ts';
 import { type CatchUpPlan, planCatchUp } from './catch-up.ts';
 import { parseSchedule } from './cron.ts';

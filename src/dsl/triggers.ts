@@ -1,6 +1,6 @@
 // Trigger matching with Alertmanager's matcher semantics: =, !=, =~, !~ on labels; a missing label is
 // the empty string; regular expressions are anchored (the whole value must match).
-import type { Trigger } from '../dsl/types.ts';
+import type { Trigger } from './types.ts';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 

@@ -2,7 +2,7 @@
 // fixed); the dead letter is kept and marked with the outcome. The API and the web UI both replay here.
 import type { AlertSource } from '../core/alert.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
-import type { IncidentStore } from './incident-store.ts';
+import type { IncidentStore } from '../store/incidents.ts';
 import type { Ingestor, IngestResult } from './ingest.ts';
 
 export async function replayDeadLetter(

@@ -1,6 +1,6 @@
 // What GET /api/gamedays and `firebreak gameday list` show of each schedule: the next due time, the last
 // fire and the last scorecard.
-import type { RunbookRegistry } from '../engine/registry.ts';
+import type { RunbookRegistry } from '../runbooks/registry.ts';
 import { nextFireAfter, parseSchedule } from './cron.ts';
 import type { FireRecord } from './fire-rows.ts';
 import type { GameDayStore } from './game-day-store.ts';

@@ -1,6 +1,6 @@
 // Who may decide a gate, and what a decision does to it. Pure: the store applies it under a row lock, so
 // racing decisions see each other.
-import type { ApprovalRecord } from '../store/records.ts';
+import type { ApprovalRecord } from '../../store/records.ts';
 
 export type Surface = 'slack' | 'api' | 'cli' | 'web' | 'timeout';
 

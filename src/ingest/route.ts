@@ -3,8 +3,8 @@
 import type { Alert, AlertBatch } from '../core/alert.ts';
 import { parseDuration } from '../core/duration.ts';
 import { uuidv7 } from '../core/uuid.ts';
-import type { LoadedRunbook, RunbookRegistry } from '../engine/registry.ts';
-import { compileTrigger, type Matcher, matches } from '../triggers/match.ts';
+import { compileTrigger, type Matcher, matches } from '../dsl/triggers.ts';
+import type { LoadedRunbook, RunbookRegistry } from '../runbooks/registry.ts';
 
 export interface RunCandidate {
   id: string;

@@ -6,7 +6,7 @@
 // A Slack user's role (what an open gate, one that names nobody, asks for) is the `role:` of their entry,
 // else the highest role among the API tokens of the same entry; a Slack user in no entry has none.
 
-import type { Role } from '../config/config.ts';
+import type { Role } from './config.ts';
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, approver: 2, admin: 3 };
 

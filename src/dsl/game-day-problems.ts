@@ -1,10 +1,10 @@
 // Load-time checks of a runbook's game days, so a drill that could never start is reported with the
 // runbook file instead of failing at 10:00 on a Wednesday.
 import { durationError } from '../core/duration.ts';
-import type { AnyRunbook } from '../dsl/runbook.ts';
-import type { GameDay } from '../dsl/types.ts';
-import { triggerProblems } from '../triggers/match.ts';
-import { parseSchedule } from './cron.ts';
+import { parseSchedule } from '../gamedays/cron.ts';
+import type { AnyRunbook } from './runbook.ts';
+import { triggerProblems } from './triggers.ts';
+import type { GameDay } from './types.ts';
 
 // The schedule id is "<runbook>:<game day>", so a game day id may not contain ":".
 const GAME_DAY_ID = /^[a-z0-9][a-z0-9-_.]*$/i;

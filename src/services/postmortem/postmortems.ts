@@ -1,18 +1,18 @@
 // Loads an incident's journal, builds its postmortem, and keeps drafts and human edits apart: a
 // regenerated draft never overwrites a saved edit unless forced.
-import type { Clock } from '../core/clock.ts';
-import { NotFoundError } from '../core/errors.ts';
-import type { SqlDriver } from '../db/driver.ts';
-import type { RunbookRegistry } from '../engine/registry.ts';
-import type { Store } from '../store/store.ts';
-import type { IncidentStore } from './incident-store.ts';
+import type { Clock } from '../../core/clock.ts';
+import { NotFoundError } from '../../core/errors.ts';
+import type { SqlDriver } from '../../db/driver.ts';
+import type { RunbookRegistry } from '../../runbooks/registry.ts';
+import type { IncidentStore } from '../../store/incidents.ts';
+import type { Store } from '../../store/store.ts';
 import {
   buildPostmortem,
   type Postmortem,
   type PostmortemInput,
   postmortemMarkdown,
   type RunFacts,
-} from './postmortem.ts';
+} from './draft.ts';
 
 export interface PostmortemView {
   incidentId: string;

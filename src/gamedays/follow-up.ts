@@ -3,8 +3,8 @@
 // is a conditional write, so replicas following the same drill up at once settle it once.
 import type { Clock } from '../core/clock.ts';
 import { isTerminalRun } from '../core/status.ts';
+import { matches } from '../dsl/triggers.ts';
 import type { Store } from '../store/store.ts';
-import { matches } from '../triggers/match.ts';
 import type { GameDayEvents } from './events.ts';
 import type { FireRecord } from './fire-rows.ts';
 import type { GameDayStore } from './game-day-store.ts';

@@ -1,10 +1,16 @@
 // The postmortem draft, rebuilt from the journal every time: the same journal gives the same Markdown,
 // byte for byte (no clock, no random ids, stable ordering). Pure: the caller loads the records.
-import type { SerializedError } from '../core/errors.ts';
-import { describeSerialized } from '../core/failure.ts';
-import { eventName, tryOf } from '../core/journal-text.ts';
-import type { ApprovalRecord, EventRecord, EvidenceRecord, RunRecord, StepRecord } from '../store/records.ts';
-import type { AlertRecord, IncidentRecord } from './incident-store.ts';
+import type { SerializedError } from '../../core/errors.ts';
+import { describeSerialized } from '../../core/failure.ts';
+import { eventName, tryOf } from '../../core/journal-text.ts';
+import type { AlertRecord, IncidentRecord } from '../../store/incidents.ts';
+import type {
+  ApprovalRecord,
+  EventRecord,
+  EvidenceRecord,
+  RunRecord,
+  StepRecord,
+} from '../../store/records.ts';
 
 export interface RunFacts {
   run: RunRecord;
