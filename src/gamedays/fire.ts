@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { ValidationError } from '../core/errors.ts';
 import { uuidv7 } from '../core/uuid.ts';
-import type { FirePayload } from './game-day-store.ts';
+import type { FirePayload } from '../store/gameday-records.ts';
 import { type DeclaredGameDay, fireSettings } from './game-days.ts';
 
 export interface FireRequest {

@@ -4,13 +4,13 @@
 import type { Clock } from '../core/clock.ts';
 import { isTerminalRun } from '../core/status.ts';
 import { matches } from '../dsl/triggers.ts';
+import type { FireRecord } from '../store/gameday-records.ts';
+import type { GameDayStore } from '../store/gamedays.ts';
 import type { Store } from '../store/store.ts';
 import type { GameDayEvents } from './events.ts';
-import type { FireRecord } from './fire-rows.ts';
-import type { GameDayStore } from './game-day-store.ts';
 import { compileMatcherSpecs } from './game-days.ts';
 import { INJECT_TIMEOUT_MS } from './inject.ts';
-import { scoreDrill } from './scorecard.ts';
+import { DRILL_ROLLBACK_ERROR, scorecardWrite, scoreDrill } from './scorecard.ts';
 
 /** An inject the firing replica never reported after this long is lost (that replica stopped). */
 export const INJECT_LOST_AFTER_MS = 2 * INJECT_TIMEOUT_MS;
@@ -52,7 +52,7 @@ async function followUp(deps: FollowUpDeps, fire: FireRecord): Promise<void> {
     await autoApprove(deps, fire);
   if (needsRollback(fire)) {
     const now = deps.clock.now();
-    if (await deps.store.requestRollback(fire, now)) {
+    if (await deps.store.requestRollback(fire, DRILL_ROLLBACK_ERROR, now)) {
       deps.events.emit('rollback.requested', { fireId: fire.id, runId: fire.runId! });
       deps.wake();
       return;
@@ -141,7 +141,7 @@ async function score(deps: FollowUpDeps, fire: FireRecord): Promise<void> {
     approvals,
     now,
   });
-  if (await deps.store.writeScorecard(fire, scorecard, now)) {
+  if (await deps.store.writeScorecard(fire, scorecardWrite(fire, scorecard), now)) {
     deps.events.emit('scored', { fireId: fire.id, incidentId: fire.incidentId!, scorecard });
   }
 }

@@ -2,10 +2,13 @@
 // (settings): later steps of the drill (detection, approvals, rollback, scorecard) read that snapshot, so
 // any replica can follow a drill up, and a runbook edited meanwhile does not change a drill under way.
 import { type Duration, parseDuration } from '../core/duration.ts';
-import { compileTrigger, type Matcher, type MatchOp } from '../dsl/triggers.ts';
+import { compileTrigger, type Matcher } from '../dsl/triggers.ts';
 import type { GameDay, Trigger } from '../dsl/types.ts';
 import type { LoadedRunbook, RunbookRegistry } from '../runbooks/registry.ts';
+import type { FireSettings, MatcherSpec } from '../store/gameday-records.ts';
 import { parseSchedule, type Schedule } from './cron.ts';
+
+export type { FireSettings, MatcherSpec } from '../store/gameday-records.ts';
 
 export interface DeclaredGameDay {
   /** "<runbook id>:<game day id>". */
@@ -34,27 +37,6 @@ export function declaredGameDays(registry: RunbookRegistry): DeclaredGameDay[] {
 
 export function findGameDay(registry: RunbookRegistry, scheduleId: string): DeclaredGameDay | null {
   return declaredGameDays(registry).find((d) => d.scheduleId === scheduleId) ?? null;
-}
-
-/** A label matcher as JSON (RegExp objects do not survive a jsonb column). */
-export interface MatcherSpec {
-  label: string;
-  op: MatchOp;
-  value: string;
-  flags: string;
-}
-
-export interface FireSettings {
-  autoApprove: boolean;
-  rollback: boolean;
-  inject: boolean;
-  detect: { matchers: MatcherSpec[]; withinMs: number } | null;
-  targets: {
-    detectWithinMs: number | null;
-    mitigateWithinMs: number | null;
-    approvalWithinMs: number | null;
-    maxFailedSteps: number;
-  };
 }
 
 const ms = (d: Duration | undefined): number | null => (d === undefined ? null : parseDuration(d));

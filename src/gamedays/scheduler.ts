@@ -6,17 +6,17 @@
 import type { Clock } from '../core/clock.ts';
 import { NotFoundError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { coalescedNotify } from '../db/coalesced-notify.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { RunbookRegistry } from '../runbooks/registry.ts';
-import { type SqlStore, WAKE_CHANNEL } from '../store/sql-store.ts';
+import { runWakeupOf } from '../store/database.ts';
+import type { FireRecord, ScheduleRecord } from '../store/gameday-records.ts';
+import { type GameDayStore, gameDayStoreOf } from '../store/gamedays.ts';
+import type { SqlStore } from '../store/sql-store.ts';
 import { type CatchUpPlan, planCatchUp } from './catch-up.ts';
 import { parseSchedule } from './cron.ts';
 import { GameDayEvents } from './events.ts';
 import { firePayload } from './fire.ts';
-import type { FireRecord, ScheduleRecord } from './fire-rows.ts';
 import { followUpDrills } from './follow-up.ts';
-import { GameDayStore } from './game-day-store.ts';
 import { type GameDayView, listGameDays } from './game-day-view.ts';
 import { type DeclaredGameDay, declaredGameDays, findGameDay } from './game-days.ts';
 import { callInject } from './inject.ts';
@@ -76,12 +76,12 @@ export class GameDayScheduler {
     private readonly deps: SchedulerDeps,
     opts: GameDaySchedulerOptions = {},
   ) {
-    this.store = new GameDayStore(deps.store.driver);
+    this.store = gameDayStoreOf(deps.store);
     this.clock = deps.engine.clock;
     this.logger = (opts.logger ?? deps.engine.logger).child({ component: 'gamedays' });
     this.graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
     this.followUpMs = opts.followUpMs ?? 1_000;
-    this.notifyWorkers = coalescedNotify(deps.store.driver, WAKE_CHANNEL, 'run');
+    this.notifyWorkers = runWakeupOf(deps.store);
   }
 
   /** Writes the loaded runbooks' game days to gameday_schedules. */

@@ -1,13 +1,20 @@
 // The scorecard that ends a drill: what was measured, against the targets its game day declared.
 // Pure: the caller loads the drill's records and writes the result (evidence + timeline).
-import type { RunStatus } from '../core/status.ts';
+import { createHash, randomUUID } from 'node:crypto';
+import type {
+  FireRecord,
+  FireSettings,
+  InjectOutcome,
+  Measure,
+  Scorecard,
+  ScorecardWrite,
+} from '../store/gameday-records.ts';
 import type { ApprovalRecord, RunRecord, StepRecord } from '../store/records.ts';
-import type { FireSettings } from './game-days.ts';
+
+export type { InjectOutcome, Measure, Scorecard } from '../store/gameday-records.ts';
 
 /** The error code of a live drill's run that the scheduler compensated after it succeeded (rollback). */
 export const DRILL_ROLLBACK = 'drill_rollback';
-
-export type InjectOutcome = 'none' | 'pending' | 'injected' | 'failed' | 'lost';
 
 export interface DrillFacts {
   scheduleId: string;
@@ -24,38 +31,6 @@ export interface DrillFacts {
   steps: readonly StepRecord[];
   approvals: readonly ApprovalRecord[];
   now: Date;
-}
-
-/** One line of the scorecard; `passed` is null for a measure without a target. */
-export interface Measure {
-  name: string;
-  value: string;
-  target: string;
-  passed: boolean | null;
-}
-
-export interface Scorecard {
-  schedule: string;
-  mode: 'dry-run' | 'live';
-  trigger: string;
-  dueAt: string;
-  startedAt: string;
-  scoredAt: string;
-  runId: string;
-  runStatus: RunStatus;
-  inject: InjectOutcome;
-  /** null when the game day does not wait for an alert. */
-  detected: boolean | null;
-  timeToDetectMs: number | null;
-  timeToMitigateMs: number | null;
-  firstMitigation: string | null;
-  approvalWaitMs: number;
-  approvals: number;
-  failedSteps: string[];
-  /** live: every applied mitigation reverted (or, with rollback off, verified); null in dry-run. */
-  revertVerified: boolean | null;
-  measures: Measure[];
-  passed: boolean;
 }
 
 const FAILED_STEP = new Set(['failed', 'rejected', 'expired', 'revert_failed']);
@@ -214,5 +189,37 @@ export function scorecardTable(card: Scorecard): { columns: string[]; rows: stri
       m.target,
       m.passed === null ? '' : m.passed ? 'pass' : 'FAIL',
     ]),
+  };
+}
+
+/** The error a live drill's run is made to compensate with after it succeeded (rollback). */
+export const DRILL_ROLLBACK_ERROR = {
+  name: 'DrillRollback',
+  code: DRILL_ROLLBACK,
+  message: 'game day: reverting what the drill applied after the run succeeded',
+  nonRetryable: true,
+} as const;
+
+/** What the scorecard leaves on the drill's incident: table evidence and a timeline entry. */
+export function scorecardWrite(fire: Pick<FireRecord, 'id' | 'scheduleId'>, card: Scorecard): ScorecardWrite {
+  const content = JSON.stringify(scorecardTable(card));
+  return {
+    passed: card.passed,
+    card,
+    evidence: {
+      id: randomUUID(),
+      title: `Game day scorecard: ${fire.scheduleId} (${card.passed ? 'passed' : 'FAILED'})`,
+      content,
+      contentHash: createHash('sha256').update(`table\n${content}`).digest('hex'),
+    },
+    event: {
+      fireId: fire.id,
+      passed: card.passed,
+      timeToDetectMs: card.timeToDetectMs,
+      timeToMitigateMs: card.timeToMitigateMs,
+      approvalWaitMs: card.approvalWaitMs,
+      failedSteps: card.failedSteps,
+      revertVerified: card.revertVerified,
+    },
   };
 }

@@ -1,50 +1,16 @@
-// Rows of gameday_schedules and gameday_fires as records. Either driver: postgres.js returns int8 as text,
-// PGlite as number; timestamps may come back as Date or text.
-
+// Rows of gameday_schedules and gameday_fires as records, for the statements written by hand
+// (src/store/sql/gamedays-*.ts). Either driver: postgres.js returns int8 as text, PGlite as number;
+// timestamps may come back as Date or text.
 import type { RunStatus } from '../core/status.ts';
 import type { Row } from '../db/driver.ts';
-import { date, str } from '../store/rows.ts';
-import type { FireSettings } from './game-days.ts';
-import type { InjectOutcome, Scorecard } from './scorecard.ts';
-
-export interface ScheduleRecord {
-  id: string;
-  runbookId: string;
-  gameDayId: string;
-  cron: string;
-  timezone: string;
-  mode: 'dry-run' | 'live';
-  createdAt: Date;
-  handledUntil: Date | null;
-}
-
-export interface FireRecord {
-  id: string;
-  scheduleId: string;
-  dueAt: Date;
-  trigger: 'schedule' | 'manual';
-  outcome: 'fired' | 'skipped';
-  mode: 'dry-run' | 'live';
-  incidentId: string | null;
-  runId: string | null;
-  requestedBy: string | null;
-  firedBy: string | null;
-  settings: FireSettings;
-  recordedAt: Date;
-  inject: InjectOutcome;
-  injectedAt: Date | null;
-  injectError: unknown;
-  detectFromSeq: number | null;
-  detectDeadline: Date | null;
-  detectedAt: Date | null;
-  detectedAlert: unknown;
-  rollbackRequestedAt: Date | null;
-  scoredAt: Date | null;
-  passed: boolean | null;
-  scorecard: Scorecard | null;
-  /** The status of the drill's run, when the query joined it. */
-  runStatus: RunStatus | null;
-}
+import type {
+  FireRecord,
+  FireSettings,
+  InjectOutcome,
+  ScheduleRecord,
+  Scorecard,
+} from './gameday-records.ts';
+import { date, str } from './rows.ts';
 
 export function toSchedule(r: Row): ScheduleRecord {
   return {
