@@ -39,7 +39,7 @@ import type { Opening } from './opening.ts';
 import { describeRetention, type Pruner, startPruner } from './retention/pruner.ts';
 import { Approvals } from './services/approvals/decide.ts';
 import { Postmortems } from './services/postmortem/postmortems.ts';
-import { IncidentStore } from './store/incidents.ts';
+import { databaseOf, incidentStoreOf, wakeupsOf } from './store/database.ts';
 
 export interface Server {
   url: string;
@@ -123,18 +123,18 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     // With Slack configured, what the engine says goes to Slack (through its outbox).
     ...(wiring ? { notifier: wiring.notifier } : opts.notifier ? { notifier: opts.notifier } : {}),
   });
-  const incidents = new IncidentStore(fb.store.driver);
+  const incidents = incidentStoreOf(fb.store);
   // Subscribed before the engine's first claim round trip returns: no run event goes unseen.
   const observability = startObservability({
     config,
     engine: fb.engine,
-    driver: fb.store.driver,
+    driver: databaseOf(fb.store),
     incidents,
     logger,
     spanExporter: opts.spanExporter,
   });
   const ingestor = new Ingestor({
-    driver: fb.store.driver,
+    driver: databaseOf(fb.store),
     router: new Router(fb.registry),
     clock: fb.engine.clock,
     flapMs: parseDuration(config.FLAP_WINDOW),
@@ -156,7 +156,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     incidents,
     store: fb.store,
     registry: fb.registry,
-    driver: fb.store.driver,
+    driver: databaseOf(fb.store),
     clock: fb.engine.clock,
   });
   const gamedays = new GameDayScheduler(fb, opts.gamedays);
@@ -243,7 +243,7 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
   if (kubernetes) print(`  Kubernetes: watching ${kubernetes.describe()} (one replica at a time)`);
   if (!config.FIREBREAK_WORK)
     print('  runs: executed by `firebreak worker` processes only (FIREBREAK_WORK=false)');
-  if (fb.store.driver.wakeups === 'polling')
+  if (wakeupsOf(fb.store) === 'polling')
     print(
       `  wake-ups: no LISTEN connection (FIREBREAK_LISTEN_URL=none), polling every ${config.FIREBREAK_POLL_MS} ms`,
     );
@@ -311,7 +311,7 @@ async function startKubernetesWatch(
     endpoint: kubernetesEndpoint(watch.settings),
     namespaces: watch.namespaces,
     ingestor: deps.ingestor,
-    db: deps.fb.store.driver,
+    db: databaseOf(deps.fb.store),
     clock: deps.fb.engine.clock,
     logger: deps.logger.child({ component: 'kubernetes-watch' }),
     holder: deps.fb.engine.workerId,

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config.ts';
 import { describeError } from '../core/failure.ts';
-import type { Queryable } from '../db/driver.ts';
+import type { Database } from '../store/maintenance.ts';
 import { JSON_FLAG, parse } from './args.ts';
 import { ApiClient } from './client.ts';
 import { type Command, EXIT } from './io.ts';
@@ -132,10 +132,10 @@ async function openAndCheck(config: Config): Promise<Check[]> {
   const where = config.DATABASE_URL
     ? redactUrl(config.DATABASE_URL)
     : `PGlite in ${config.FIREBREAK_DATA_DIR}`;
-  const { connect } = await import('../db/driver.ts');
-  let driver: Awaited<ReturnType<typeof connect>>;
+  const { openDatabase, databaseNow } = await import('../store/maintenance.ts');
+  let driver: Database;
   try {
-    driver = await connect({
+    driver = await openDatabase({
       databaseUrl: config.DATABASE_URL,
       dataDir: config.FIREBREAK_DATA_DIR,
       poolSize: 1,
@@ -153,9 +153,9 @@ async function openAndCheck(config: Config): Promise<Check[]> {
   }
   try {
     const sent = Date.now();
-    const [row] = await driver.query<{ now: Date }>('select now() as now');
+    const now = await databaseNow(driver);
     const received = Date.now();
-    const skewMs = new Date(row!.now).getTime() - (sent + received) / 2;
+    const skewMs = now.getTime() - (sent + received) / 2;
     return [
       { check: 'database', status: 'ok', detail: `${where} answers (${received - sent} ms)` },
       await migrationCheck(driver),
@@ -166,17 +166,14 @@ async function openAndCheck(config: Config): Promise<Check[]> {
   }
 }
 
-async function migrationCheck(driver: Queryable): Promise<Check> {
+async function migrationCheck(driver: Database): Promise<Check> {
   const journal = JSON.parse(
     readFileSync(new URL('../../drizzle/meta/_journal.json', import.meta.url), 'utf8'),
   ) as { entries: { tag: string; when: number }[] };
   let applied: number[];
   try {
-    applied = (
-      await driver.query<{ created_at: string | number }>(
-        'select created_at from drizzle.__drizzle_migrations',
-      )
-    ).map((r) => Number(r.created_at));
+    const { appliedMigrationStamps } = await import('../store/maintenance.ts');
+    applied = await appliedMigrationStamps(driver);
   } catch {
     applied = [];
   }

@@ -14,7 +14,7 @@ import { Router } from '../ingest/route.ts';
 import { pinoLogger } from '../observability/pino-logger.ts';
 import { Approvals } from '../services/approvals/decide.ts';
 import { Postmortems } from '../services/postmortem/postmortems.ts';
-import { IncidentStore } from '../store/incidents.ts';
+import { databaseOf, incidentStoreOf } from '../store/database.ts';
 import { ApiClient } from './client.ts';
 import type { ApiSession } from './connect.ts';
 import type { CommandContext } from './io.ts';
@@ -39,9 +39,9 @@ export async function openLocal(ctx: CommandContext, opts: { execute: boolean })
   let gamedays: GameDayScheduler | null = null;
   try {
     if (opts.execute) await fb.engine.work({ ownRunsOnly: true });
-    const incidents = new IncidentStore(fb.store.driver);
+    const incidents = incidentStoreOf(fb.store);
     const ingestor = new Ingestor({
-      driver: fb.store.driver,
+      driver: databaseOf(fb.store),
       router: new Router(fb.registry),
       clock: fb.engine.clock,
       flapMs: parseDuration(config.FLAP_WINDOW),
@@ -53,7 +53,7 @@ export async function openLocal(ctx: CommandContext, opts: { execute: boolean })
       incidents,
       store: fb.store,
       registry: fb.registry,
-      driver: fb.store.driver,
+      driver: databaseOf(fb.store),
       clock: fb.engine.clock,
     });
     // Not started: a CLI never fires scheduled game days. Synced, so the schedules it lists are current.

@@ -12,12 +12,12 @@ export const migrateCommand = {
   examples: ['DATABASE_URL=postgres://… firebreak migrate'],
   async run(args, { config, io }) {
     parse(this, args, 0);
-    const [{ firebreakOptionsOf }, { connect }] = await Promise.all([
+    const [{ firebreakOptionsOf }, { openDatabase }] = await Promise.all([
       import('../config/config.ts'),
-      import('../db/driver.ts'),
+      import('../store/maintenance.ts'),
     ]);
     const { databaseUrl, dataDir, listenUrl, poolMode, startupTimeoutMs } = firebreakOptionsOf(config);
-    const driver = await connect({
+    const driver = await openDatabase({
       databaseUrl,
       dataDir,
       listenUrl,

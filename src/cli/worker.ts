@@ -15,7 +15,7 @@ export const workerCommand = {
     const grace = ctx.config.FIREBREAK_SHUTDOWN_GRACE_MS;
     const shutdown = onShutdown(grace, ctx.io);
     const [
-      { IncidentStore },
+      { databaseOf, incidentStoreOf, wakeupsOf },
       { serveMetrics },
       { startObservability },
       { startPruner },
@@ -27,7 +27,7 @@ export const workerCommand = {
       { redactor },
       { secretsOf },
     ] = await Promise.all([
-      import('../store/incidents.ts'),
+      import('../store/database.ts'),
       import('../observability/metrics-server.ts'),
       import('../observability/observability.ts'),
       import('../retention/pruner.ts'),
@@ -44,8 +44,8 @@ export const workerCommand = {
     const observability = startObservability({
       config: ctx.config,
       engine: fb.engine,
-      driver: fb.store.driver,
-      incidents: new IncidentStore(fb.store.driver),
+      driver: databaseOf(fb.store),
+      incidents: incidentStoreOf(fb.store),
       logger: fb.engine.logger,
     });
     // Runs executed here write back to PagerDuty and Grafana from here (engine events are per process).
@@ -69,12 +69,12 @@ export const workerCommand = {
             port,
             host: ctx.config.HOST,
             token: ctx.config.METRICS_TOKEN,
-            ready: { driver: fb.store.driver, engine: fb.engine, draining: () => draining },
+            ready: { driver: databaseOf(fb.store), engine: fb.engine, draining: () => draining },
           });
     reportLoadFailures(fb, ctx);
     settleHeapAfterStart();
     if (metrics) ctx.io.err(`metrics on ${metrics.url}, probes on /healthz and /readyz`);
-    if (fb.store.driver.wakeups === 'polling') {
+    if (wakeupsOf(fb.store) === 'polling') {
       ctx.io.err(
         `no LISTEN connection (FIREBREAK_LISTEN_URL=none): polling every ${ctx.config.FIREBREAK_POLL_MS} ms`,
       );

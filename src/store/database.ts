@@ -2,11 +2,11 @@
 // built on the same pool (incidents, outboxes, observability), how wake-ups arrive, and a worker wake-up.
 // Edges reach the database through these functions, never through `SqlStore.driver` or src/db/driver.ts.
 import { coalescedNotify } from '../db/coalesced-notify.ts';
-import { type ConnectOptions, connect, type SqlDriver } from '../db/driver.ts';
+import type { SqlDriver } from '../db/driver.ts';
 import { IncidentStore } from './incidents.ts';
 import { type SqlStore, WAKE_CHANNEL } from './sql-store.ts';
 
-export type { ConnectOptions, SqlDriver as Database } from '../db/driver.ts';
+export type { SqlDriver as Database } from '../db/driver.ts';
 
 /** The store's database, to hand to the modules that keep their own statements on it. */
 export function databaseOf(store: SqlStore): SqlDriver {
@@ -25,9 +25,4 @@ export function wakeupsOf(store: SqlStore): 'notify' | 'polling' {
 /** Tells every worker that a run is due (coalesced: many calls in a burst send one NOTIFY). */
 export function runWakeupOf(store: SqlStore): () => void {
   return coalescedNotify(store.driver, WAKE_CHANNEL, 'run');
-}
-
-/** Opens a database without a store (the one-shot commands: migrate, export, doctor). */
-export function openDatabase(opts: ConnectOptions): Promise<SqlDriver> {
-  return connect(opts);
 }

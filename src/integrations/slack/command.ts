@@ -5,6 +5,7 @@ import type { App } from '@slack/bolt';
 import { FirebreakError } from '../../core/errors.ts';
 import type { Firebreak } from '../../firebreak.ts';
 import { builtinRefusal, isBuiltinRunbook } from '../../runbooks/builtin.ts';
+import { runsOf } from '../../services/runs.ts';
 import { type DecisionDeps, decideAs, tellPrivately } from './approval-actions.ts';
 import { esc, when } from './messages.ts';
 
@@ -91,7 +92,7 @@ async function start(deps: CommandDeps, user: string, runbook: string, json: str
     }
   }
   try {
-    const { runId, created } = await deps.fb.engine.start(runbook, input, { requestedBy: `slack:${user}` });
+    const { runId, created } = await runsOf(deps.fb).start(runbook, input, { requestedBy: `slack:${user}` });
     return `:arrow_forward: ${created ? 'Started' : 'Already running:'} run \`${runId}\` of \`${esc(runbook)}\`.`;
   } catch (err) {
     if (!(err instanceof FirebreakError)) throw err;
@@ -102,12 +103,10 @@ async function start(deps: CommandDeps, user: string, runbook: string, json: str
 }
 
 async function status(deps: CommandDeps): Promise<string> {
-  const { store, engine } = deps.fb;
-  const [paused, running, waiting, pending] = await Promise.all([
-    engine.isPaused(),
-    store.listRuns({ status: 'running', limit: 100 }),
-    store.listRuns({ status: 'waiting', limit: 100 }),
-    store.listApprovals({ status: 'pending' }),
+  const [paused, { running, waiting }, pending] = await Promise.all([
+    deps.fb.engine.isPaused(),
+    runsOf(deps.fb).active(100),
+    deps.approvals.list({ status: 'pending' }),
   ]);
   const count = (n: number) => (n >= 100 ? '100+' : String(n));
   const lines = [

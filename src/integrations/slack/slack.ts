@@ -9,7 +9,7 @@ import type { Firebreak } from '../../firebreak.ts';
 import type { Ingestor } from '../../ingest/ingest.ts';
 import type { RunbookRegistry } from '../../runbooks/registry.ts';
 import type { Approvals } from '../../services/approvals/decide.ts';
-import { IncidentStore } from '../../store/incidents.ts';
+import { databaseOf, incidentStoreOf } from '../../store/database.ts';
 import type { SqlStore } from '../../store/sql-store.ts';
 import type { AlertmanagerSettings } from '../alertmanager/settings.ts';
 import { approvalActions } from './approval-actions.ts';
@@ -56,8 +56,8 @@ export function slackWiring(
   let built: { outbox: SlackOutbox; notifier: SlackNotifier; store: SqlStore } | null = null;
   return {
     notifier({ store, registry }) {
-      const outbox = new SlackOutbox(store.driver, clock, opts.redact);
-      const incidents = new IncidentStore(store.driver);
+      const outbox = new SlackOutbox(databaseOf(store), clock, opts.redact);
+      const incidents = incidentStoreOf(store);
       const notifier = new SlackNotifier({
         outbox,
         store,
@@ -93,7 +93,7 @@ export function slackWiring(
       silenceAction(app, {
         ...deps,
         fb,
-        incidents: new IncidentStore(store.driver),
+        incidents: incidentStoreOf(store),
         alertmanager,
         operators: settings.operators,
       });

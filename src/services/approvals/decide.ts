@@ -46,6 +46,15 @@ export class Approvals {
     return { identity: p.identity, aliases: p.aliases, via, groups: this.groups(id), role: p.role };
   }
 
+  get(approvalId: string): Promise<ApprovalRecord | null> {
+    return this.store.getApproval(approvalId);
+  }
+
+  /** Gates, newest first as the store lists them; `status: 'pending'` for those still to decide. */
+  list(filter: { status?: ApprovalRecord['status']; runId?: string } = {}): Promise<ApprovalRecord[]> {
+    return this.store.listApprovals(filter);
+  }
+
   async decide(approvalId: string, req: DecisionRequest): Promise<DecisionOutcome> {
     const now = this.clock.now();
     const result = await this.store.decideApproval(
