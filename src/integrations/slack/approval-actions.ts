@@ -68,7 +68,7 @@ export function approvalActions(app: App, deps: DecisionDeps): void {
     const channel = body.channel?.id ?? body.container?.channel_id ?? null;
     const approvalId = action.value ?? '';
     const user = body.user.id;
-    const approval = await deps.store.getApproval(approvalId);
+    const approval = await deps.approvals.get(approvalId);
     const decider = deps.approvals.decider('slack', user);
     if (
       approval?.status !== 'pending' ||
