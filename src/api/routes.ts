@@ -1,7 +1,6 @@
 // The JSON API under /api. Reads need `read`; starting, cancelling and retrying runs and replaying dead
 // letters need `operate`. Approval decisions are mounted by the approvals module.
 import type { Hono } from 'hono';
-import { mermaid } from '../cli/validate.ts';
 import type { Config } from '../config/config.ts';
 import { NotFoundError } from '../core/errors.ts';
 import { type RunFailure, runFailure } from '../core/failure.ts';
@@ -10,6 +9,7 @@ import type { Firebreak } from '../firebreak.ts';
 import type { Ingestor } from '../ingest/ingest.ts';
 import { replayDeadLetter } from '../ingest/replay.ts';
 import { builtinRefusal, isBuiltinRunbook } from '../runbooks/builtin.ts';
+import { mermaid } from '../runbooks/mermaid.ts';
 import type { IncidentStore } from '../store/incidents.ts';
 import type { RunRecord } from '../store/records.ts';
 import { callerOf, requireCaller } from './auth.ts';
