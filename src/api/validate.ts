@@ -16,10 +16,6 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
   return check(schema, raw, 'body');
 }
 
-export function query<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
-  return check(schema, c.req.query(), 'query');
-}
-
 /** The one answer to a request that failed validation: where (`body`, `query`, …) and zod's issues. */
 export function invalid(where: string, issues: z.core.$ZodIssue[]): HttpError {
   return new HttpError(422, 'validation', `invalid ${where}`, { issues });
