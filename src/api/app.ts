@@ -1,31 +1,36 @@
 // The hono app: webhooks, the JSON API, health, OpenAPI, and the web UI at `/`. Errors become responses
 // in one onError.
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { BlankEnv } from 'hono/types';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Firebreak } from '../firebreak.ts';
 import type { GameDayScheduler } from '../gamedays/scheduler.ts';
 import type { Ingestor } from '../ingest/ingest.ts';
 import { mountMetrics } from '../observability/metrics-route.ts';
-import { readiness } from '../observability/readiness.ts';
 import type { MetricsScraper } from '../observability/scrape.ts';
 import type { Approvals } from '../services/approvals/decide.ts';
 import type { Postmortems } from '../services/postmortem/postmortems.ts';
 import type { IncidentStore } from '../store/incidents.ts';
 import { mountWeb } from '../web/web.tsx';
-import { mountApprovals } from './approvals.ts';
+import { approvalRoutes } from './approvals.ts';
 import { bodyLimit as limitBody } from './body-limit.ts';
+import { deadLetterRoutes } from './dead-letters.ts';
 import { HttpError, onError } from './errors.ts';
 import { exposureWarning, requestGuard } from './exposure.ts';
-import { mountGameDays } from './gamedays.ts';
+import { gameDayRoutes } from './gamedays.ts';
+import { healthRoutes } from './health.ts';
+import { incidentRoutes } from './incidents.ts';
 import { openApiDocument } from './openapi.ts';
-import { mountOperations } from './operations.ts';
-import { mountPostmortems, POSTMORTEM_LIMIT_BYTES } from './postmortem.ts';
-import { mountApi } from './routes.ts';
-import { mountSilences } from './silence.ts';
+import { operationRoutes } from './operations.ts';
+import { evidenceRoutes, POSTMORTEM_LIMIT_BYTES, postmortemRoutes } from './postmortem.ts';
+import { runbookRoutes } from './runbooks.ts';
+import { runRoutes } from './runs.ts';
+import { silenceRoutes } from './silence.ts';
 import { webhookOutcomes } from './webhook-outcomes.ts';
-import { mountWebhooks, webhookAuth, webhookSources } from './webhooks.ts';
+import { webhookAuth, webhookRoutes, webhookSources } from './webhooks.ts';
 
 export interface AppDeps {
   config: Config;
@@ -48,7 +53,7 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+  const app = new OpenAPIHono<BlankEnv>();
   app.onError(onError(deps.logger));
   app.notFound((c) =>
     c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404),
@@ -77,13 +82,18 @@ export function createApp(deps: AppDeps): Hono {
       next,
     );
   });
-  mountWebhooks(app, deps);
-  mountApi(app, deps);
-  mountApprovals(app, deps);
-  mountPostmortems(app, { ...deps, driver: deps.fb.store.driver });
-  if (deps.gamedays) mountGameDays(app, { config: deps.config, gamedays: deps.gamedays });
-  mountOperations(app, deps);
-  mountSilences(app, deps);
+  app.route('/webhooks', webhookRoutes(deps));
+  app.route('/api/incidents', incidentRoutes(deps));
+  app.route('/api/incidents', silenceRoutes(deps));
+  app.route('/api/incidents', postmortemRoutes(deps));
+  app.route('/api/evidence', evidenceRoutes({ ...deps, driver: deps.fb.store.driver }));
+  app.route('/api/runs', runRoutes(deps));
+  app.route('/api/runbooks', runbookRoutes(deps));
+  app.route('/api/dead-letters', deadLetterRoutes(deps));
+  app.route('/api/approvals', approvalRoutes(deps));
+  if (deps.gamedays)
+    app.route('/api/gamedays', gameDayRoutes({ config: deps.config, gamedays: deps.gamedays }));
+  app.route('/api', operationRoutes(deps));
   const slack = deps.slack;
   if (slack) {
     // Signed by Slack, not by an API token: the receiver checks the signature over the raw body.
@@ -95,21 +105,12 @@ export function createApp(deps: AppDeps): Hono {
       slack.handle(c.req.raw),
     );
   }
-  app.get('/healthz', (c) => c.json({ ok: true }));
   if (deps.metrics) mountMetrics(app, deps.metrics, deps.config.METRICS_TOKEN);
-  app.get('/readyz', async (c) => {
-    const ready = await readiness({
-      driver: deps.fb.store.driver,
-      engine: deps.fb.engine,
-      draining: deps.draining ?? (() => false),
-    });
-    return c.json(
-      warning && ready.status === 200 ? { ...ready.body, warnings: [warning] } : ready.body,
-      ready.status,
-    );
-  });
-  const doc = openApiDocument();
-  app.get('/openapi.json', (c) => c.json(doc));
+  // Generated once every route is mounted (below), from the routes' own definitions.
+  let doc: Record<string, unknown> | undefined;
+  const document = () => (doc ??= openApiDocument(app));
+  app.route('/', healthRoutes({ fb: deps.fb, draining: deps.draining, warning, document }));
   mountWeb(app, deps);
+  document();
   return app;
 }

@@ -19,6 +19,13 @@ export interface Caller {
 
 export type Permission = 'read' | 'operate' | 'approve' | 'admin';
 
+/** What requireCaller leaves on the context for the handlers after it. */
+export type AuthVariables = { caller: Caller };
+
+declare module 'hono' {
+  interface ContextVariableMap extends AuthVariables {}
+}
+
 const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ['read'],
   operator: ['read', 'operate'],
@@ -58,13 +65,16 @@ export function findToken(tokens: readonly ApiToken[], header: string | undefine
   return tokens.find((t) => timingSafeEqual(digest(t.token), given)) ?? null;
 }
 
-export function requireCaller(access: Access, permission: Permission): MiddlewareHandler {
+export function requireCaller(
+  access: Access,
+  permission: Permission,
+): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
     const caller = identify(c, access);
     if (!GRANTS[caller.role].includes(permission)) {
       throw new HttpError(403, 'forbidden', `${caller.identity} (${caller.role}) may not ${permission}`);
     }
-    c.set('caller' as never, caller as never);
+    c.set('caller', caller);
     await next();
   };
 }
@@ -82,5 +92,5 @@ function identify(c: Context, access: Access): Caller {
 }
 
 export function callerOf(c: Context): Caller {
-  return c.get('caller' as never) as Caller;
+  return c.get('caller');
 }

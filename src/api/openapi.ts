@@ -1,112 +1,110 @@
-// /openapi.json, generated from the same zod schemas that validate the requests.
-import { z } from 'zod';
-import { cancelRunBody, errorBody, incidentsQuery, runsQuery, startRunBody } from './schemas.ts';
+// /openapi.json, generated from the routes themselves: each route of the API is declared once with
+// createRoute (path, params, query, body, responses, operationId) and mounted from that declaration on
+// an OpenAPIHono sub-app, so the document cannot drift from what the server answers.
+import { type Hook, OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import type { AuthVariables } from './auth.ts';
+import { errorBody } from './schemas.ts';
+import { invalid, jsonBody } from './validate.ts';
 
-interface Op {
-  method: 'get' | 'post' | 'put';
-  path: string;
-  summary: string;
-  body?: z.ZodType;
-  query?: z.ZodObject;
-  ok: number;
+/** What the API's handlers find on their context. */
+export type ApiEnv = { Variables: AuthVariables };
+
+const WHERE: Record<string, string> = { json: 'body', query: 'query', param: 'path', header: 'headers' };
+
+/** The library's validators (params, query) fail into the one error shape: 422 with zod's issues. */
+const validationHook: Hook<unknown, ApiEnv, string, undefined> = (result) => {
+  if (!result.success) throw invalid(WHERE[result.target] ?? result.target, result.error.issues);
+};
+
+/** A group of API routes, mounted under its prefix with `app.route()`. */
+export function apiRoutes(): OpenAPIHono<ApiEnv> {
+  return new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
 }
 
-const ops: Op[] = [
-  {
-    method: 'post',
-    path: '/webhooks/{source}',
-    summary: 'Receive an alert notification (alertmanager, grafana, pagerduty, datadog, generic)',
-    ok: 202,
-  },
-  { method: 'get', path: '/api/incidents', summary: 'List incidents', query: incidentsQuery, ok: 200 },
-  {
-    method: 'get',
-    path: '/api/incidents/{id}',
-    summary: 'An incident with alerts, runs, timeline and evidence',
-    ok: 200,
-  },
-  { method: 'get', path: '/api/runs', summary: 'List runs', query: runsQuery, ok: 200 },
-  { method: 'get', path: '/api/runs/{id}', summary: 'A run with steps, attempts and its journal', ok: 200 },
-  { method: 'post', path: '/api/runs', summary: 'Start a run', body: startRunBody, ok: 201 },
-  {
-    method: 'post',
-    path: '/api/runs/{id}/cancel',
-    summary: 'Cancel a run (reverting mitigations unless keepMitigations)',
-    body: cancelRunBody,
-    ok: 202,
-  },
-  {
-    method: 'post',
-    path: '/api/runs/{id}/retry',
-    summary: 'Resume a failed or compensated run from its first failed step',
-    ok: 202,
-  },
-  { method: 'get', path: '/api/runbooks', summary: 'List runbooks', ok: 200 },
-  { method: 'get', path: '/api/runbooks/{id}', summary: 'A runbook with its graph and recent runs', ok: 200 },
-  {
-    method: 'get',
-    path: '/api/dead-letters',
-    summary: 'Payloads that could not be routed, with reasons',
-    ok: 200,
-  },
-  { method: 'post', path: '/api/dead-letters/{id}/replay', summary: 'Ingest a dead letter again', ok: 200 },
-  { method: 'get', path: '/healthz', summary: 'The process is alive', ok: 200 },
-  { method: 'get', path: '/readyz', summary: 'The database answers and the engine works', ok: 200 },
-];
+const errorResponse = errorBody.openapi('Error', {
+  description: 'Every refusal and failure: { error: { code, message, issues? } }',
+});
 
-export function extraOps(more: Op[]): void {
-  ops.push(...more);
+const ERRORS = {
+  400: 'The body is not JSON (`bad_json`)',
+  401: 'No bearer token, or an unknown one (`unauthorized`)',
+  403: 'The caller’s role may not do this (`forbidden`), or a cross-site request (`cross_site`)',
+  404: 'No such resource (`not_found`)',
+  409: 'The resource is in a state that does not allow this (`conflict`)',
+  413: 'The body is larger than the limit (`payload_too_large`)',
+  415: 'The body is not application/json (`unsupported_media_type`)',
+  421: 'No API tokens and a Host that is not this server’s (`misdirected_request`)',
+  422: 'The request failed validation (`validation`, with zod’s `issues`)',
+} as const;
+
+type ErrorStatus = keyof typeof ERRORS;
+type ErrorEntry = { description: string; content: { 'application/json': { schema: typeof errorResponse } } };
+
+const entry = (description: string): ErrorEntry => ({
+  description,
+  content: { 'application/json': { schema: errorResponse } },
+});
+
+/** The error responses of a route: the statuses it is known to answer, and `default` for the rest. */
+export function errors<S extends ErrorStatus>(...statuses: S[]): Record<S | 'default', ErrorEntry> {
+  const out: Partial<Record<S | 'default', ErrorEntry>> = {};
+  for (const s of statuses) out[s] = entry(ERRORS[s]);
+  out.default = entry('Any other error, in the same shape');
+  return out as Record<S | 'default', ErrorEntry>;
 }
 
-export function openApiDocument(): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of ops) {
-    const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
-      name: m[1],
-      in: 'path',
-      required: true,
-      schema: { type: 'string' },
-    }));
-    if (op.query) {
-      for (const [name, schema] of Object.entries(op.query.shape)) {
-        params.push({
-          name,
-          in: 'query',
-          required: false,
-          schema: z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }) as never,
-        });
-      }
-    }
-    paths[op.path] ??= {};
-    paths[op.path]![op.method] = {
-      summary: op.summary,
-      ...(params.length > 0 ? { parameters: params } : {}),
-      ...(op.body
-        ? {
-            requestBody: {
-              required: true,
-              content: {
-                'application/json': {
-                  schema: z.toJSONSchema(op.body, { io: 'input', unrepresentable: 'any' }),
-                },
-              },
-            },
-          }
-        : {}),
-      responses: {
-        [op.ok]: { description: 'OK' },
-        default: {
-          description: 'Error',
-          content: { 'application/json': { schema: z.toJSONSchema(errorBody) } },
-        },
-      },
-    };
-  }
+/** Errors of every route behind a bearer token. */
+export const AUTH_ERRORS = [401, 403] as const;
+
+/** A JSON response of the document. */
+export const json = <S extends z.ZodType>(schema: S, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+/** A JSON request body; `required: false` when an absent body means the schema's default. */
+export const jsonRequest = <S extends z.ZodType>(schema: S, required = true) => ({
+  required,
+  content: { 'application/json': { schema } },
+});
+
+/** Path parameters as the document declares them; an id that names nothing is a 404, not a 422. */
+export const idParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) });
+
+/**
+ * Mounts `route` with its JSON body read by validate.ts's jsonBody rather than the library's validator,
+ * which would answer an empty body 400 (here it means "absent": the schema's default applies), answer
+ * broken JSON outside the one error shape, and read the request stream again to look for a body. The
+ * content type is the request guard's (exposure.ts). The document shows the route as declared.
+ */
+export function withJsonBody<R extends RouteConfig>(app: OpenAPIHono<ApiEnv>, route: R): R {
+  const { middleware, hide: _hide, ...doc } = route;
+  app.openAPIRegistry.registerPath(doc as RouteConfig);
+  const media = route.request?.body?.content['application/json'];
+  const schema = media && 'schema' in media ? media.schema : undefined;
+  if (!(schema instanceof z.ZodType)) throw new Error(`${route.operationId}: no JSON body schema`);
+  const read: MiddlewareHandler<ApiEnv> = async (c, next) => {
+    c.req.addValidatedData('json', (await jsonBody(c, schema)) as object);
+    await next();
+  };
+  const before = middleware === undefined ? [] : Array.isArray(middleware) ? middleware : [middleware];
   return {
+    ...route,
+    hide: true,
+    request: { ...route.request, body: undefined },
+    middleware: [...before, read],
+  };
+}
+
+/** The document of everything mounted on `app` (call it once all routes are). */
+export function openApiDocument(
+  app: Pick<OpenAPIHono, 'openAPIRegistry' | 'getOpenAPI31Document'>,
+): Record<string, unknown> {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  return app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: { title: 'firebreak', version: '0.1.0' },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ bearer: [] }],
-    paths,
-  };
+  }) as unknown as Record<string, unknown>;
 }

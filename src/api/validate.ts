@@ -1,4 +1,6 @@
-// Request validation with zod: a failure is a 422 with the zod issues, in the one error shape.
+// Request validation with zod: a failure is a 422 with the zod issues, in the one error shape. Params and
+// query go through the OpenAPI routes' validators (openapi.ts routes their failures here); a JSON body is
+// read here, so an empty body means "absent" (the schema's default applies) and malformed JSON is 400.
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { HttpError } from './errors.ts';
@@ -14,13 +16,13 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
   return check(schema, raw, 'body');
 }
 
-export function query<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
-  return check(schema, c.req.query(), 'query');
+/** The one answer to a request that failed validation: where (`body`, `query`, …) and zod's issues. */
+export function invalid(where: string, issues: z.core.$ZodIssue[]): HttpError {
+  return new HttpError(422, 'validation', `invalid ${where}`, { issues });
 }
 
 function check<S extends z.ZodType>(schema: S, raw: unknown, where: string): z.output<S> {
   const parsed = schema.safeParse(raw);
-  if (!parsed.success)
-    throw new HttpError(422, 'validation', `invalid ${where}`, { issues: parsed.error.issues });
+  if (!parsed.success) throw invalid(where, parsed.error.issues);
   return parsed.data;
 }

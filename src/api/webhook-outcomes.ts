@@ -7,11 +7,15 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from '../core/logger.ts';
 import { toErrorResponse } from './errors.ts';
 
-const OUTCOME = 'webhookOutcome';
-
 /** The route's own word on an accepted delivery: accepted, duplicate or dead_letter. */
-export function setWebhookOutcome(c: Context, outcome: 'accepted' | 'duplicate' | 'dead_letter'): void {
-  c.set(OUTCOME as never, outcome as never);
+export type WebhookOutcomeVariables = { webhookOutcome: 'accepted' | 'duplicate' | 'dead_letter' };
+
+declare module 'hono' {
+  interface ContextVariableMap extends WebhookOutcomeVariables {}
+}
+
+export function setWebhookOutcome(c: Context, outcome: WebhookOutcomeVariables['webhookOutcome']): void {
+  c.set('webhookOutcome', outcome);
 }
 
 export function webhookOutcomes(
@@ -22,7 +26,7 @@ export function webhookOutcomes(
     await next();
     const named = c.req.path.slice('/webhooks/'.length);
     const source = sources.includes(named) ? named : 'unknown';
-    const set = c.get(OUTCOME as never) as string | undefined;
+    const set: string | undefined = c.get('webhookOutcome');
     if (set && c.res.status < 400) {
       deps.count?.(source, set);
       return;

@@ -1,8 +1,7 @@
 // `firebreak runbooks validate` and `graph`: the runbook files of RUNBOOKS_DIR as this machine loads them
 // (the same graph checks as at start) and type-checks them (runbooks/typecheck.ts).
-import { layers } from '../core/graph.ts';
 import { loadRunbooks } from '../runbooks/loader.ts';
-import type { LoadedRunbook } from '../runbooks/registry.ts';
+import { mermaid } from '../runbooks/mermaid.ts';
 import { formatProblem, typecheckRunbooks } from '../runbooks/typecheck.ts';
 import { CliError, type CommandContext, EXIT } from './io.ts';
 import { printJson } from './print.ts';
@@ -42,24 +41,4 @@ export async function graphOf({ config, io }: CommandContext, id: string): Promi
   if (!rb) throw new CliError(`no runbook "${id}" in ${config.RUNBOOKS_DIR}`, EXIT.failed);
   io.out(mermaid(rb));
   return EXIT.ok;
-}
-
-const SHAPE: Record<string, [string, string]> = {
-  diagnostic: ['[', ']'],
-  mitigation: ['[[', ']]'],
-  approval: ['{{', '}}'],
-  sleep: ['([', '])'],
-  notify: ['>', ']'],
-  forEach: ['[/', '/]'],
-};
-
-export function mermaid(rb: LoadedRunbook): string {
-  const depth = layers(rb.steps);
-  const lines = ['flowchart TD'];
-  for (const s of [...rb.steps].sort((a, b) => (depth.get(a.name) ?? 0) - (depth.get(b.name) ?? 0))) {
-    const [open, close] = SHAPE[s.kind] ?? ['[', ']'];
-    lines.push(`  ${s.name}${open}"${s.name}<br/><small>${s.kind}</small>"${close}`);
-  }
-  for (const s of rb.steps) for (const n of s.needs) lines.push(`  ${n} --> ${s.name}`);
-  return lines.join('\n');
 }
