@@ -37,6 +37,8 @@ export interface WebDeps extends GuardDeps {
   gamedays?: GameDayScheduler | undefined;
   /** Aborted when the server closes, so open live streams end. */
   shutdown?: AbortSignal | undefined;
+  /** The services the API uses too, when the server built them; else built here from the above. */
+  services?: WebServices | undefined;
 }
 
 /** What the pages and forms use: the services, built once from the wiring the server hands over. */
@@ -63,7 +65,7 @@ export function webServices(deps: WebDeps): WebServices {
 const CLIENT_JS = readFileSync(new URL('./client.js', import.meta.url), 'utf8');
 
 export function mountWeb(app: Hono, wiring: WebDeps): void {
-  const services = webServices(wiring);
+  const services = wiring.services ?? webServices(wiring);
   const deps = { ...wiring, ...services };
   const pokes = new EventEmitter().setMaxListeners(0);
   const silencesOn = alertmanagerSettings(deps.config) !== null;
