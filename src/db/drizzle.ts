@@ -1,19 +1,34 @@
-// drizzle's query builder over the driver the store already holds (postgres.js or PGlite), for reads that
-// are not on a measured hot path: their row types come from src/db/schema.ts instead of a hand-written
-// decoder. drizzle's pg-proxy session sends each statement through `Queryable.query`, so the builder
-// shares the store's pool, transaction-pooler settings and transient-error handling.
-import { type PgRemoteDatabase, drizzle as proxy } from 'drizzle-orm/pg-proxy';
+// drizzle's query builder over the one driver: reads get their row types from schema.ts instead of a
+// hand-written decoder, and still go through `Queryable.query` (the pooler settings, PGlite or
+// PostgreSQL alike). drizzle's own postgres.js adapter would rewrite the shared client's type parsers
+// (timestamps as strings) under the store's other statements, so the proxy adapter is used instead.
+import { drizzle, type PgRemoteDatabase } from 'drizzle-orm/pg-proxy';
 import type { Queryable } from './driver.ts';
+import * as schema from './schema.ts';
 
-export type Drizzle = PgRemoteDatabase;
+export type Db = PgRemoteDatabase<typeof schema>;
+
+const instances = new WeakMap<Queryable, Db>();
 
 /**
- * The builder maps the columns of a select by position, while the driver returns rows keyed by name:
- * a select list must not name two columns alike (alias one of them), or one would shadow the other.
+ * The drizzle database over `q`. Rows come back as objects keyed by column name and are handed to
+ * drizzle in column order, so a select must not name two columns alike (alias one in a join).
  */
-export function drizzleOver(db: Queryable): Drizzle {
-  return proxy(async (text, params, method) => {
-    const rows = await db.query(text, params);
-    return { rows: method === 'all' ? rows.map((r) => Object.values(r)) : rows };
-  });
+export function drizzleOf(q: Queryable): Db {
+  let db = instances.get(q);
+  if (!db) {
+    db = drizzle(
+      async (text, params, method) => {
+        const rows = await q.query(text, params);
+        return { rows: method === 'all' ? rows.map((r) => Object.values(r)) : rows };
+      },
+      { schema },
+    );
+    instances.set(q, db);
+  }
+  return db;
 }
+
+export type Drizzle = Db;
+/** The same database as `drizzleOf` (the game-day store's name for it). */
+export const drizzleOver = drizzleOf;

@@ -2,18 +2,11 @@
 // (drizzle/0013), one transaction, one WAL flush, instead of one of each per delivery. Each delivery
 // still succeeds or fails on its own (a subtransaction per item), and waits for the commit before its
 // sender is answered, so a 202 still means "on disk".
-import type { Row, SqlDriver } from '../db/driver.ts';
+import type { Queryable } from '../store/database.ts';
 import { GroupCommit, type Pending } from '../store/group-commit.ts';
+import { type IngestBatchRow, type IngestRow, ingestBatch, ingestOne } from '../store/ingest.ts';
 
-const BATCH_SQL =
-  'SELECT ord, incident_id, outcome, run_ids, error_code, error_message FROM firebreak_ingest_batch($1::text::jsonb, $2)';
-const ONE_SQL = 'SELECT incident_id, outcome, run_ids FROM firebreak_ingest($1::text::jsonb, $2)';
-
-export interface IngestRow {
-  incident_id: unknown;
-  outcome: unknown;
-  run_ids: unknown;
-}
+export type { IngestRow };
 
 interface Item {
   /** The redacted payload, already JSON. */
@@ -43,7 +36,7 @@ export class IngestBatcher {
   private readonly writes: GroupCommit<Item>;
 
   constructor(
-    private readonly driver: SqlDriver,
+    private readonly db: Queryable,
     opts: { maxBatch?: number } = {},
   ) {
     // One batch in flight: its fsync is the wait that lets the next batch fill up.
@@ -72,9 +65,9 @@ export class IngestBatcher {
     const ordered = [...items].sort((a, b) => (a.lockKey < b.lockKey ? -1 : a.lockKey > b.lockKey ? 1 : 0));
     // The latest clock reading of the batch; every item was received by then.
     const now = new Date(Math.max(...ordered.map((i) => i.now.getTime())));
-    let rows: Row[];
+    let rows: IngestBatchRow[];
     try {
-      rows = await this.driver.query(BATCH_SQL, [`[${ordered.map((i) => i.payload).join(',')}]`, now]);
+      rows = await ingestBatch(this.db, `[${ordered.map((i) => i.payload).join(',')}]`, now);
     } catch {
       // The batch as a whole did not go through (connection lost, say): each delivery on its own, so
       // one that can be committed is not failed for the others.
@@ -93,15 +86,14 @@ export class IngestBatcher {
 
   /** One delivery in its own transaction (firebreak_ingest), as before batching. */
   private async one(item: Item): Promise<void> {
-    const params = [item.payload, item.now];
     try {
-      const [row] = await this.driver.query(ONE_SQL, params).catch((err: unknown) => {
+      const row = await ingestOne(this.db, item.payload, item.now).catch((err: unknown) => {
         // Two copies of one delivery at once: the loser rolled back on the delivery id; run again, it
         // finds the winner's delivery and is a duplicate (not a 5xx the sender would retry).
-        if (isDuplicateDelivery(err)) return this.driver.query(ONE_SQL, params);
+        if (isDuplicateDelivery(err)) return ingestOne(this.db, item.payload, item.now);
         throw err;
       });
-      item.row = row as unknown as IngestRow;
+      item.row = row as IngestRow;
     } catch (err) {
       item.error = err;
     }

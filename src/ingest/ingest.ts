@@ -1,13 +1,12 @@
 // Alerts in: parse, route, and commit the alert with its incident and runs in one transaction.
 // Anything valid that cannot be turned into an incident is kept as a dead letter with the reason.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { AlertBatch, AlertSource } from '../core/alert.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Redactor } from '../core/redact.ts';
 import { uuidv7 } from '../core/uuid.ts';
-import { coalescedNotify } from '../db/coalesced-notify.ts';
-import type { SqlDriver } from '../db/driver.ts';
-import { WAKE_CHANNEL } from '../store/sql-store.ts';
+import type { Database } from '../store/database.ts';
+import { insertDeadLetter, insertIncidentEvent, runWaker } from '../store/ingest.ts';
 import { type GroupBy, regroup } from './group-by.ts';
 import { IngestBatcher } from './ingest-batch.ts';
 import type { Router } from './route.ts';
@@ -32,7 +31,8 @@ export type IngestResult =
   | { kind: 'unroutable'; reason: string };
 
 export interface IngestDeps {
-  driver: SqlDriver;
+  /** The store's database (createFirebreak's). */
+  driver: Database;
   router: Router;
   clock: Clock;
   flapMs: number;
@@ -52,9 +52,13 @@ export class Ingestor {
   /** Deliveries that arrive together share a transaction and its WAL flush. */
   private readonly batcher: IngestBatcher;
 
+  /** The store's database: every statement is a typed function of store/ingest.ts. */
+  private readonly db: Database;
+
   constructor(private readonly deps: IngestDeps) {
-    this.wake = coalescedNotify(deps.driver, WAKE_CHANNEL, 'run');
-    this.batcher = new IngestBatcher(deps.driver);
+    this.db = deps.driver;
+    this.wake = runWaker(this.db);
+    this.batcher = new IngestBatcher(this.db);
   }
 
   /** Called after each committed notification (Slack posts the incident message from here). */
@@ -202,32 +206,25 @@ export class Ingestor {
   ): Promise<void> {
     const now = this.deps.clock.now();
     for (const p of problems) {
-      await this.deps.driver.query(
-        `insert into events (incident_id, type, data, at) values ($1, 'run.input_invalid', $2::text::jsonb, $3)`,
-        [
-          incidentId,
-          this.deps.redactor.json({ runbook: p.runbookId, reason: p.reason, issues: p.issues }),
-          now,
-        ],
-      );
+      await insertIncidentEvent(this.db, {
+        incidentId,
+        type: 'run.input_invalid',
+        data: this.deps.redactor.json({ runbook: p.runbookId, reason: p.reason, issues: p.issues }),
+        at: now,
+      });
       await this.deadLetter(batch.source, `${p.reason} (incident ${incidentId})`, rawBody, headers);
     }
   }
 
   async deadLetter(source: string, reason: string, rawBody: string, headers: Headers): Promise<IngestResult> {
-    const id = randomUUID();
-    await this.deps.driver.query(
-      `insert into dead_letters (id, source, reason, body, headers, received_at) values ($1, $2, $3, $4, $5::text::jsonb, $6)`,
-      [
-        id,
-        source,
-        // The reason quotes the sender's values, which may hold a secret or U+0000.
-        this.deps.redactor.text(reason),
-        this.deps.redactor.text(rawBody),
-        this.deps.redactor.json(keptHeaders(headers)),
-        this.deps.clock.now(),
-      ],
-    );
+    const id = await insertDeadLetter(this.db, {
+      source,
+      // The reason quotes the sender's values, which may hold a secret or U+0000.
+      reason: this.deps.redactor.text(reason),
+      body: this.deps.redactor.text(rawBody),
+      headers: this.deps.redactor.json(keptHeaders(headers)),
+      receivedAt: this.deps.clock.now(),
+    });
     return { kind: 'dead_letter', deadLetterId: id, reason };
   }
 }

@@ -2,14 +2,15 @@
 // built on the same pool (incidents, outboxes, observability), how wake-ups arrive, and a worker wake-up.
 // Edges reach the database through these functions, never through `SqlStore.driver` or src/db/driver.ts.
 import { coalescedNotify } from '../db/coalesced-notify.ts';
-import type { SqlDriver } from '../db/driver.ts';
+import type { Queryable, SqlDriver } from '../db/driver.ts';
 import { IncidentStore } from './incidents.ts';
 import { type SqlStore, WAKE_CHANNEL } from './sql-store.ts';
 
-export type { SqlDriver as Database } from '../db/driver.ts';
+export type Database = SqlDriver;
+export type { Queryable };
 
 /** The store's database, to hand to the modules that keep their own statements on it. */
-export function databaseOf(store: SqlStore): SqlDriver {
+export function databaseOf(store: { readonly driver: Database }): Database {
   return store.driver;
 }
 

@@ -11,6 +11,7 @@ import {
   type RunFacts,
 } from '../services/postmortem/draft.ts';
 import { Postmortems } from '../services/postmortem/postmortems.ts';
+import { databaseOf } from '../store/database.ts';
 import { type IncidentRecord, IncidentStore } from '../store/incidents.ts';
 import type { RunRecord } from '../store/records.ts';
 
@@ -34,24 +35,20 @@ export async function openIncident(
   spec: TestIncident & { title: string },
 ): Promise<string> {
   const id = randomUUID();
-  const now = clock.now();
-  const labels = JSON.stringify(spec.labels ?? {});
-  await fb.store.driver.query(
-    `insert into incidents (id, source, group_key, status, title, severity, labels, drill, started_at,
-       opened_at, last_notified_at, updated_at)
-     values ($1, 'test', $2, 'firing', $3, $4, $5::text::jsonb, $6, $7, $7, $7, $7)`,
-    [id, `test:${id}`, spec.title, spec.severity ?? null, labels, spec.drill ?? false, now],
-  );
-  await fb.store.driver.query(
-    `insert into events (run_id, incident_id, type, data, at) values (null, $1, 'incident.opened', $2::text::jsonb, $3)`,
-    [id, JSON.stringify({ title: spec.title, source: 'test', drill: spec.drill ?? false }), now],
-  );
+  await IncidentStore.of(fb.store).openTestIncident({
+    id,
+    title: spec.title,
+    severity: spec.severity ?? null,
+    labels: spec.labels ?? {},
+    drill: spec.drill ?? false,
+    now: clock.now(),
+  });
   return id;
 }
 
 export async function postmortemFor(fb: Firebreak, clock: Clock, run: RunRecord): Promise<PostmortemDraft> {
   if (run.incidentId) {
-    const driver = fb.store.driver;
+    const driver = databaseOf(fb.store);
     const pm = new Postmortems({
       incidents: new IncidentStore(driver),
       store: fb.store,

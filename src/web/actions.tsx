@@ -10,22 +10,21 @@ import { HttpError } from '../api/errors.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import { isTerminalRun } from '../core/status.ts';
 import type { GameDayScheduler } from '../gamedays/scheduler.ts';
-import type { Ingestor } from '../ingest/ingest.ts';
-import { replayDeadLetter } from '../ingest/replay.ts';
 import { requestSilence } from '../integrations/alertmanager/request.ts';
 import { alertmanagerSettings } from '../integrations/alertmanager/settings.ts';
 import { Approvals } from '../services/approvals/decide.ts';
-import type { IncidentStore } from '../store/incidents.ts';
+import type { DeadLetterService } from '../services/dead-letters.ts';
+import type { IncidentService } from '../services/incidents.ts';
 import { localPath } from './format.ts';
 import { failure, type GuardDeps, type Req, refuse, render, secure, wantsJson } from './guard.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
-import { fromThisOrigin, identify, revokeAllSessions, signIn, signOut } from './session.ts';
+import { fromThisOrigin, identify, revokeAllSessions, sessionsOf, signIn, signOut } from './session.ts';
 import { SignInThrottle } from './throttle.ts';
 
 export interface ActionDeps extends GuardDeps {
   approvals: Approvals;
-  incidents: IncidentStore;
-  ingestor: Ingestor;
+  incidents: IncidentService;
+  deadLetters: DeadLetterService;
   gamedays?: GameDayScheduler | undefined;
   pokes: EventEmitter;
 }
@@ -68,7 +67,7 @@ export function mountActions(app: Hono, deps: ActionDeps): void {
   app.post('/sign-out', async (c) => {
     secure(c);
     if (!fromThisOrigin(c, deps.config)) return c.text('cross-origin form refused', 403);
-    await signOut(c, deps.fb.store.driver, deps.fb.engine.clock.now());
+    await signOut(c, sessionsOf(deps.fb), deps.fb.engine.clock.now());
     return c.redirect('/sign-in?done=signed_out', 303);
   });
 
@@ -76,7 +75,7 @@ export function mountActions(app: Hono, deps: ActionDeps): void {
   app.post(
     '/ui/sessions/revoke-all',
     act('admin', async ({ now }) => {
-      await revokeAllSessions(deps.fb.store.driver, now);
+      await revokeAllSessions(sessionsOf(deps.fb), now);
       return { flash: 'sessions_revoked', to: '/sign-in' };
     }),
   );
@@ -137,7 +136,7 @@ export function mountActions(app: Hono, deps: ActionDeps): void {
   app.post(
     '/ui/dead-letters/:id/replay',
     act('operate', async ({ c }) => {
-      await replayDeadLetter(deps, c.req.param('id')!, () => deps.fb.engine.clock.now());
+      await deps.deadLetters.replay(c.req.param('id')!);
       return { flash: 'replayed', to: '/dead-letters' };
     }),
   );
@@ -167,7 +166,7 @@ function action(deps: ActionDeps, need: Permission, fn: (r: Req, form: Form) => 
     if (!fromThisOrigin(c, deps.config))
       return refuse(deps, c, null, 403, 'This form did not come from a firebreak page.');
     const now = deps.fb.engine.clock.now();
-    const who = await identify(c, deps.config, deps.fb.store.driver, now);
+    const who = await identify(c, deps.config, sessionsOf(deps.fb), now);
     if (!who.caller) return refuse(deps, c, null, 401, 'Sign in first.');
     const caller = who.caller;
     const can = (p: Permission) => may(caller.role, p);
@@ -215,7 +214,7 @@ async function postSignIn(deps: ActionDeps, c: Context, throttle: SignInThrottle
   }
   const form = await formOf(c);
   const next = localPath(form.next);
-  const token = await signIn(c, deps.fb.store.driver, tokens, form.token ?? '', now);
+  const token = await signIn(c, sessionsOf(deps.fb), tokens, form.token ?? '', now);
   if (token) throttle.succeeded(client);
   else throttle.failed(client, now.getTime());
   if (!token) {

@@ -1,8 +1,8 @@
 // What the pages show, loaded from the store in one place per page.
 import { type ResolvedStep, resolveNeeds } from '../core/graph.ts';
 import type { Firebreak } from '../firebreak.ts';
-import type { Postmortems } from '../services/postmortem/postmortems.ts';
-import type { AlertRecord, IncidentRecord, IncidentStore } from '../store/incidents.ts';
+import type { IncidentService } from '../services/incidents.ts';
+import type { AlertRecord, IncidentRecord } from '../store/incidents.ts';
 import type {
   ApprovalRecord,
   EventRecord,
@@ -36,23 +36,16 @@ export interface IncidentData {
 
 export interface DataDeps {
   fb: Firebreak;
-  incidents: IncidentStore;
-  postmortems: Postmortems;
+  incidents: IncidentService;
 }
 
-export async function incidentData(deps: DataDeps, id: string): Promise<IncidentData | null> {
+/** NotFoundError when there is no such incident. */
+export async function incidentData(deps: DataDeps, id: string): Promise<IncidentData> {
   const { fb, incidents } = deps;
-  const incident = await incidents.get(id);
-  if (!incident) return null;
-  const [alerts, timeline, evidence, runs] = await Promise.all([
-    incidents.alerts(id),
-    incidents.timeline(id),
-    fb.store.listEvidence({ incidentId: id }),
-    fb.store.listRuns({ incidentId: id }),
-  ]);
+  const { incident, alerts, timeline, evidence, runs } = await incidents.view(id);
   const [runViews, postmortem] = await Promise.all([
     Promise.all(runs.map((r) => runData(fb, r, timeline))),
-    deps.postmortems.get(id).then(
+    incidents.postmortem(id).then(
       (v) => ({ markdown: v.markdown, edited: v.edited ? { by: v.edited.by } : null }),
       (err: Error) => ({ error: err.message }),
     ),

@@ -11,7 +11,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Firebreak } from '../firebreak.ts';
 import { Layout } from './layout.tsx';
 import { MessagePage, SignInPage } from './pages/sign-in.tsx';
-import { identify } from './session.ts';
+import { identify, sessionsOf } from './session.ts';
 
 export interface GuardDeps {
   config: Config;
@@ -88,7 +88,7 @@ export function guard(
   return async (c) => {
     secure(c);
     const now = deps.fb.engine.clock.now();
-    const who = await identify(c, deps.config, deps.fb.store.driver, now);
+    const who = await identify(c, deps.config, sessionsOf(deps.fb), now);
     if (!who.caller) {
       if (kind === 'fragment') return c.text('sign in first', 401);
       if (who.why === 'loopback_only')

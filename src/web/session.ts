@@ -16,14 +16,27 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { type Access, type Caller, findToken, unauthenticatedCaller } from '../api/auth.ts';
 import { allowedOrigin } from '../api/exposure.ts';
 import type { ApiToken, Config } from '../config/config.ts';
-import type { Queryable } from '../db/driver.ts';
+import type { Firebreak } from '../firebreak.ts';
+import { WebSessions } from '../store/sessions.ts';
 
 export const SESSION_COOKIE = 'firebreak_session';
 export const SESSION_TTL_MS = 12 * 3_600_000;
 
 export type Identified = { caller: Caller } | { caller: null; why: 'sign_in' | 'loopback_only' };
 
-export async function identify(c: Context, access: Access, db: Queryable, now: Date): Promise<Identified> {
+const sessionStores = new WeakMap<Firebreak, WebSessions>();
+
+/** The session table of this firebreak's database. */
+export function sessionsOf(fb: Firebreak): WebSessions {
+  let sessions = sessionStores.get(fb);
+  if (!sessions) {
+    sessions = WebSessions.of(fb.store);
+    sessionStores.set(fb, sessions);
+  }
+  return sessions;
+}
+
+export async function identify(c: Context, access: Access, db: WebSessions, now: Date): Promise<Identified> {
   const tokens = access.API_TOKENS;
   if (!tokens || tokens.length === 0) {
     const caller = unauthenticatedCaller(c, access);
@@ -38,7 +51,7 @@ export async function identify(c: Context, access: Access, db: Queryable, now: D
 /** Checks a posted token; on success records a session, sets its cookie and returns who it is. */
 export async function signIn(
   c: Context,
-  db: Queryable,
+  db: WebSessions,
   tokens: readonly ApiToken[],
   given: string,
   now: Date,
@@ -46,12 +59,12 @@ export async function signIn(
   const token = findToken(tokens, `Bearer ${given.trim()}`);
   if (!token) return null;
   const sid = randomBytes(32).toString('base64url');
-  await db.query('insert into web_sessions (id, identity, created_at, expires_at) values ($1, $2, $3, $4)', [
-    digest(sid),
-    token.identity,
-    now,
-    new Date(now.getTime() + SESSION_TTL_MS),
-  ]);
+  await db.create({
+    id: digest(sid),
+    identity: token.identity,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
+  });
   setCookie(c, SESSION_COOKIE, `v2.${sid}.${mac(token, sid)}`, {
     httpOnly: true,
     sameSite: 'Strict',
@@ -63,24 +76,15 @@ export async function signIn(
 }
 
 /** Ends this browser's session for good (not only its cookie) and clears the cookie. */
-export async function signOut(c: Context, db: Queryable, now: Date): Promise<void> {
+export async function signOut(c: Context, db: WebSessions, now: Date): Promise<void> {
   const sid = parseCookie(getCookie(c, SESSION_COOKIE))?.sid;
-  if (sid) {
-    await db.query('update web_sessions set revoked_at = $2 where id = $1 and revoked_at is null', [
-      digest(sid),
-      now,
-    ]);
-  }
+  if (sid) await db.revoke(digest(sid), now);
   deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Strict', secure: isHttps(c) });
 }
 
 /** "Sign out everyone": every open session ends; returns how many did. */
-export async function revokeAllSessions(db: Queryable, now: Date): Promise<number> {
-  const rows = await db.query(
-    'update web_sessions set revoked_at = $1 where revoked_at is null and expires_at > $1 returning id',
-    [now],
-  );
-  return rows.length;
+export async function revokeAllSessions(db: WebSessions, now: Date): Promise<number> {
+  return db.revokeAll(now);
 }
 
 function parseCookie(value: string | undefined): { sid: string; mac: string } | null {
@@ -89,19 +93,16 @@ function parseCookie(value: string | undefined): { sid: string; mac: string } | 
 }
 
 async function sessionToken(
-  db: Queryable,
+  db: WebSessions,
   tokens: readonly ApiToken[],
   value: string | undefined,
   now: Date,
 ): Promise<ApiToken | null> {
   const cookie = parseCookie(value);
   if (!cookie) return null;
-  const [row] = await db.query<{ expires_at: Date | string; revoked_at: Date | string | null }>(
-    'select expires_at, revoked_at from web_sessions where id = $1',
-    [digest(cookie.sid)],
-  );
-  if (!row || row.revoked_at !== null) return null;
-  if (new Date(row.expires_at).getTime() <= now.getTime()) return null;
+  const row = await db.get(digest(cookie.sid));
+  if (!row || row.revokedAt !== null) return null;
+  if (row.expiresAt.getTime() <= now.getTime()) return null;
   const given = Buffer.from(cookie.mac);
   // Every token is tried, in constant time per token, so the answer says nothing about which one is close.
   let found: ApiToken | null = null;

@@ -10,9 +10,10 @@ import type { Ingestor } from '../ingest/ingest.ts';
 import { silenceTargetOf } from '../integrations/alertmanager/request.ts';
 import { alertmanagerSettings } from '../integrations/alertmanager/settings.ts';
 import type { Approvals } from '../services/approvals/decide.ts';
+import { DeadLetterService } from '../services/dead-letters.ts';
+import { IncidentService } from '../services/incidents.ts';
 import type { Postmortems } from '../services/postmortem/postmortems.ts';
 import type { IncidentStore } from '../store/incidents.ts';
-import { toEvidence } from '../store/rows.ts';
 import { flashOf, mountActions } from './actions.tsx';
 import { approvalsData, incidentData, runData } from './data.ts';
 import { localPath } from './format.ts';
@@ -25,7 +26,7 @@ import { IncidentsPage } from './pages/incidents.tsx';
 import { RunPage } from './pages/run.tsx';
 import { type GameDayRow, RunbookPage, RunbooksPage } from './pages/runbooks.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
-import { identify } from './session.ts';
+import { identify, sessionsOf } from './session.ts';
 import { CSS } from './style.ts';
 
 export interface WebDeps extends GuardDeps {
@@ -36,11 +37,36 @@ export interface WebDeps extends GuardDeps {
   gamedays?: GameDayScheduler | undefined;
   /** Aborted when the server closes, so open live streams end. */
   shutdown?: AbortSignal | undefined;
+  /** The services the API uses too, when the server built them; else built here from the above. */
+  services?: WebServices | undefined;
+}
+
+/** What the pages and forms use: the services, built once from the wiring the server hands over. */
+export interface WebServices {
+  incidents: IncidentService;
+  deadLetters: DeadLetterService;
+}
+
+export function webServices(deps: WebDeps): WebServices {
+  return {
+    incidents: new IncidentService({
+      incidents: deps.incidents,
+      store: deps.fb.store,
+      postmortems: deps.postmortems,
+    }),
+    deadLetters: new DeadLetterService({
+      incidents: deps.incidents,
+      ingestor: deps.ingestor,
+      clock: deps.fb.engine.clock,
+    }),
+  };
 }
 
 const CLIENT_JS = readFileSync(new URL('./client.js', import.meta.url), 'utf8');
 
-export function mountWeb(app: Hono, deps: WebDeps): void {
+export function mountWeb(app: Hono, wiring: WebDeps): void {
+  const services = wiring.services ?? webServices(wiring);
+  const deps = { ...wiring, ...services };
   const pokes = new EventEmitter().setMaxListeners(0);
   const silencesOn = alertmanagerSettings(deps.config) !== null;
   const live = {
@@ -66,7 +92,7 @@ export function mountWeb(app: Hono, deps: WebDeps): void {
   app.get('/sign-in', async (c) => {
     secure(c);
     const now = deps.fb.engine.clock.now();
-    const who = await identify(c, deps.config, deps.fb.store.driver, now);
+    const who = await identify(c, deps.config, sessionsOf(deps.fb), now);
     const next = localPath(c.req.query('next'));
     if (who.caller) return c.redirect(next, 303);
     const mode = who.why === 'loopback_only' ? 'loopback_only' : 'tokens';
@@ -83,7 +109,7 @@ export function mountWeb(app: Hono, deps: WebDeps): void {
     page('read', async ({ c, caller, can, now }) => {
       const status = c.req.query('status');
       const drill = c.req.query('drill') === 'true';
-      const incidents = await deps.incidents.list({
+      const incidents = await services.incidents.list({
         ...(status === 'firing' || status === 'resolved' ? { status } : {}),
         ...(drill ? { drill: true } : {}),
         limit: 200,
@@ -104,7 +130,6 @@ export function mountWeb(app: Hono, deps: WebDeps): void {
     '/incidents/:id',
     page('read', async ({ c, caller, can, now }) => {
       const data = await incidentData(deps, c.req.param('id')!);
-      if (!data) throw new NotFoundError('incident', c.req.param('id')!);
       const flash = flashOf(c.req.query('done'));
       return render(
         deps,
@@ -172,7 +197,7 @@ export function mountWeb(app: Hono, deps: WebDeps): void {
   app.get(
     '/dead-letters',
     page('read', async ({ c, caller, can }) => {
-      const letters = await deps.incidents.deadLetters(200);
+      const letters = await services.deadLetters.list(200);
       const flash = flashOf(c.req.query('done'));
       return render(
         deps,
@@ -204,7 +229,7 @@ export function mountWeb(app: Hono, deps: WebDeps): void {
   app.get(
     '/ui/incidents/:id/events',
     fragment(async ({ c }) => {
-      const incident = await deps.incidents.get(c.req.param('id')!);
+      const incident = await services.incidents.get(c.req.param('id')!);
       if (!incident) return c.text('no such incident', 404);
       const runIds = async () => (await deps.fb.store.listRuns({ incidentId: incident.id })).map((r) => r.id);
       return liveStream(c, live, { incidentId: incident.id }, runIds);
@@ -223,12 +248,8 @@ export function mountWeb(app: Hono, deps: WebDeps): void {
   app.get(
     '/ui/evidence/:id',
     fragment(async ({ c }) => {
-      const id = c.req.param('id')!;
-      const rows = /^[0-9a-f-]{36}$/i.test(id)
-        ? await deps.fb.store.driver.query('select * from evidence where id = $1', [id])
-        : [];
-      if (!rows[0]) return c.text('no such evidence', 404);
-      const e = toEvidence(rows[0]);
+      const e = await services.incidents.evidenceItem(c.req.param('id')!);
+      if (!e) return c.text('no such evidence', 404);
       const img = e.content as { mime?: string; base64?: string } | null;
       if (e.kind !== 'image' || !img?.base64 || !/^image\/(png|jpeg)$/.test(img.mime ?? '')) {
         return c.text('not an image', 404);
@@ -240,7 +261,10 @@ export function mountWeb(app: Hono, deps: WebDeps): void {
   mountActions(app, { ...deps, pokes });
 }
 
-async function gameDayRows(deps: WebDeps, runbookId: string): Promise<GameDayRow[]> {
+async function gameDayRows(
+  deps: GuardDeps & Pick<WebDeps, 'gamedays'>,
+  runbookId: string,
+): Promise<GameDayRow[]> {
   if (deps.gamedays) {
     const views = await deps.gamedays.list();
     return views

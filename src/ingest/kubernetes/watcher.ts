@@ -8,11 +8,12 @@ import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import { type RetryPolicy, retryPolicy } from '../../core/retry.ts';
 import { TypedEvents } from '../../core/typed-events.ts';
-import type { Queryable } from '../../db/driver.ts';
 import type { KubernetesEndpoint } from '../../integrations/kubernetes/endpoint.ts';
+import type { Queryable } from '../../store/database.ts';
+import { openKubernetesAlerts } from '../../store/ingest.ts';
 import { type LeaseHolding, Leases } from '../../store/leases.ts';
 import type { Ingestor } from '../ingest.ts';
-import { AlertState, type OpenAlert } from './alert-state.ts';
+import { AlertState } from './alert-state.ts';
 import { KubernetesApi } from './api.ts';
 import type { KubeResource } from './conditions.ts';
 import { Informer, streamName, type WatcherEvents } from './informer.ts';
@@ -40,11 +41,6 @@ export interface KubernetesWatchOptions {
 }
 
 const RESOURCES: readonly KubeResource[] = ['pods', 'nodes', 'deployments'];
-
-const OPEN_ALERTS_SQL = `
-SELECT a.fingerprint, a.labels, a.annotations, i.group_key, i.labels AS group_labels, i.title
-FROM alerts a JOIN incidents i ON i.id = a.incident_id
-WHERE i.source = 'kubernetes' AND i.status = 'firing' AND a.status = 'firing'`;
 
 export class KubernetesWatcher {
   readonly events = new TypedEvents<WatcherEvents>('kubernetes watcher');
@@ -118,7 +114,7 @@ export class KubernetesWatcher {
     );
     const informers: Promise<void>[] = [];
     try {
-      state.loadOpen(await this.openAlerts());
+      state.loadOpen(await openKubernetesAlerts(this.o.db));
       const namespaces: (string | null)[] = this.o.namespaces.length ? [...this.o.namespaces] : [null];
       for (const resource of RESOURCES) {
         for (const namespace of resource === 'nodes' ? [null] : namespaces) {
@@ -168,18 +164,6 @@ export class KubernetesWatcher {
         this.events.emit('lost', { holder: h.holder });
       }
     }
-  }
-
-  private async openAlerts(): Promise<OpenAlert[]> {
-    const rows = await this.o.db.query(OPEN_ALERTS_SQL);
-    return rows.map((r) => ({
-      fingerprint: String(r.fingerprint),
-      groupKey: String(r.group_key),
-      groupLabels: (r.group_labels as Record<string, string> | null) ?? {},
-      title: String(r.title),
-      labels: (r.labels as Record<string, string> | null) ?? {},
-      annotations: (r.annotations as Record<string, string> | null) ?? {},
-    }));
   }
 
   /** Through the one ingest path; anything but a commit is an error, so the change is tried again. */

@@ -2,9 +2,10 @@
 // regenerated draft never overwrites a saved edit unless forced.
 import type { Clock } from '../../core/clock.ts';
 import { NotFoundError } from '../../core/errors.ts';
-import type { SqlDriver } from '../../db/driver.ts';
 import type { RunbookRegistry } from '../../runbooks/registry.ts';
+import type { Database } from '../../store/database.ts';
 import type { IncidentStore } from '../../store/incidents.ts';
+import { PostmortemStore } from '../../store/postmortems.ts';
 import type { Store } from '../../store/store.ts';
 import {
   buildPostmortem,
@@ -23,15 +24,20 @@ export interface PostmortemView {
 }
 
 export class Postmortems {
+  private readonly saved: PostmortemStore;
+
   constructor(
     private readonly deps: {
       incidents: IncidentStore;
       store: Store;
       registry: RunbookRegistry;
-      driver: SqlDriver;
+      /** The database the postmortems table is in (the store's). */
+      driver: Database;
       clock: Clock;
     },
-  ) {}
+  ) {
+    this.saved = new PostmortemStore(deps.driver);
+  }
 
   async facts(incidentId: string): Promise<PostmortemInput> {
     const { incidents, store, registry } = this.deps;
@@ -74,16 +80,13 @@ export class Postmortems {
   /** Rebuilds and stores the draft; `force` also drops a saved edit. */
   async regenerate(incidentId: string, opts: { force?: boolean } = {}): Promise<PostmortemView> {
     const { draft, markdown } = await this.build(incidentId);
-    await this.deps.driver.query(
-      `insert into postmortems (incident_id, generated_markdown, generated_json, generated_at)
-       values ($1, $2, $3::text::jsonb, $4)
-       on conflict (incident_id) do update set generated_markdown = excluded.generated_markdown,
-         generated_json = excluded.generated_json, generated_at = excluded.generated_at,
-         edited_markdown = case when $5 then null else postmortems.edited_markdown end,
-         edited_by = case when $5 then null else postmortems.edited_by end,
-         edited_at = case when $5 then null else postmortems.edited_at end`,
-      [incidentId, markdown, JSON.stringify(draft), this.deps.clock.now(), opts.force === true],
-    );
+    await this.saved.saveDraft({
+      incidentId,
+      markdown,
+      json: JSON.stringify(draft),
+      at: this.deps.clock.now(),
+      dropEdit: opts.force === true,
+    });
     return this.view(incidentId, draft, markdown);
   }
 
@@ -95,32 +98,20 @@ export class Postmortems {
 
   async saveEdit(incidentId: string, markdown: string, by: string): Promise<PostmortemView> {
     const { draft, markdown: generated } = await this.build(incidentId);
-    await this.deps.driver.query(
-      `insert into postmortems (incident_id, generated_markdown, generated_json, generated_at, edited_markdown, edited_by, edited_at)
-       values ($1, $2, $3::text::jsonb, $4, $5, $6, $4)
-       on conflict (incident_id) do update set edited_markdown = excluded.edited_markdown,
-         edited_by = excluded.edited_by, edited_at = excluded.edited_at`,
-      [incidentId, generated, JSON.stringify(draft), this.deps.clock.now(), markdown, by],
-    );
+    await this.saved.saveEdit({
+      incidentId,
+      draftMarkdown: generated,
+      draftJson: JSON.stringify(draft),
+      markdown,
+      by,
+      at: this.deps.clock.now(),
+    });
     return this.view(incidentId, draft, generated);
   }
 
   private async view(incidentId: string, draft: Postmortem, generated: string): Promise<PostmortemView> {
-    const [row] = await this.deps.driver.query(
-      'select edited_markdown, edited_by, edited_at from postmortems where incident_id = $1',
-      [incidentId],
-    );
-    if (row?.edited_markdown != null) {
-      return {
-        incidentId,
-        markdown: String(row.edited_markdown),
-        draft,
-        edited: {
-          by: row.edited_by == null ? null : String(row.edited_by),
-          at: row.edited_at ? new Date(String(row.edited_at)) : null,
-        },
-      };
-    }
+    const edit = await this.saved.edit(incidentId);
+    if (edit) return { incidentId, markdown: edit.markdown, draft, edited: { by: edit.by, at: edit.at } };
     return { incidentId, markdown: generated, draft, edited: null };
   }
 }
