@@ -31,7 +31,9 @@ let hash: string | undefined;
 export function migrationsHash(folder = migrationsFolder): string {
   if (folder === migrationsFolder && hash) return hash;
   const h = createHash('sha256');
-  const files = ['meta/_journal.json', ...readdirSync(folder).filter((f) => f.endsWith('.sql'))].sort();
+  // schema.sql is a dump of what the migrations make (npm run db:dump), not a migration.
+  const migrations = readdirSync(folder).filter((f) => f.endsWith('.sql') && f !== 'schema.sql');
+  const files = ['meta/_journal.json', ...migrations].sort();
   for (const f of files) {
     h.update(`${f}\0`);
     h.update(readFileSync(join(folder, f)));

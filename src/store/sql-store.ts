@@ -5,27 +5,26 @@ import { type Redactor, redactor } from '../core/redact.ts';
 import type { RunStatus } from '../core/status.ts';
 import { uuidv7 } from '../core/uuid.ts';
 import type { Row, SqlDriver } from '../db/driver.ts';
+import { WAKE_CHANNEL } from '../db/wake-channel.ts';
 import { GroupCommit, type Pending } from './group-commit.ts';
 import type { ApprovalDecision, ApprovalRecord, StepRecord } from './records.ts';
 import { toApproval, toAttempt, toEvent, toEvidence, toRun, toStep } from './rows.ts';
-import { applyTransitionsSql } from './sql/apply-transitions.ts';
-import { cancelRunSql } from './sql/cancel-run.ts';
-import { claimRunsAmongSql, claimRunsSql, heartbeatSql, releaseRunsSql } from './sql/claim-runs.ts';
-import { acquireSlotSql, wakeSlotWaitersSql } from './sql/concurrency-slot.ts';
-import { createRunsSql, runsByIdempotencyKeySql } from './sql/create-runs.ts';
+import { applyTransitions, applyTransitionsStatement } from './sql/apply-transitions.ts';
+import { cancelRun } from './sql/cancel-run.ts';
+import { claimRuns, heartbeat, releaseRuns, stepsOfRuns } from './sql/claim-runs.ts';
+import { acquireSlot, wakeSlotWaiters } from './sql/concurrency-slot.ts';
+import { createRunsStatement, newRunRow, runsByIdempotencyKey } from './sql/create-runs.ts';
 import {
-  approvalAuditSql,
-  decideApprovalSql,
-  expireApprovalSql,
-  lockApprovalSql,
+  approvalAudit,
+  decideApproval,
+  expireApproval,
+  extendApproval,
+  lockApproval,
 } from './sql/decide-approval.ts';
-import {
-  budgetWindowSql,
-  insertBudgetUseSql,
-  lockBudgetKeySql,
-  lockLeasedRunSql,
-} from './sql/mitigation-budget.ts';
-import { retryRunSql } from './sql/retry-run.ts';
+import { budgetWindow, insertBudgetUse, lockBudgetKey, lockLeasedRun } from './sql/mitigation-budget.ts';
+import * as reads from './sql/reads.ts';
+import { retryRun } from './sql/retry-run.ts';
+import { getSetting, setSetting } from './sql/settings.ts';
 import type {
   BudgetUse,
   BudgetVerdict,
@@ -40,7 +39,8 @@ import type {
 } from './store.ts';
 import { buildPayload } from './transition-payload.ts';
 
-export const WAKE_CHANNEL = 'firebreak_wake';
+/** Re-exported for the callers that import it from here. */
+export { WAKE_CHANNEL };
 
 /** How long close() lets queued writes finish before it ends the pool under them. */
 const CLOSE_DRAIN_MS = 2_000;
@@ -120,32 +120,31 @@ export class SqlStore implements Store {
     const scope = item.use.scope === null ? null : this.redact.text(item.use.scope);
     const use = { ...item.use, key: this.redact.text(item.use.key), scope };
     return this.driver.transaction(async (tx) => {
-      const [leased] = await tx.query(lockLeasedRunSql, [runId, lease.owner, lease.epoch]);
-      if (!leased) throw new LeaseLostError(runId);
-      await tx.query(lockBudgetKeySql, [use.key]);
-      const [w] = await tx.query(budgetWindowSql, [
-        use.key,
-        windowStart(use.now, use.perMs),
+      if (!(await lockLeasedRun(tx, { runId, owner: lease.owner, epoch: lease.epoch })))
+        throw new LeaseLostError(runId);
+      await lockBudgetKey(tx, { key: use.key });
+      const w = await budgetWindow(tx, {
+        key: use.key,
+        windowStart: windowStart(use.now, use.perMs),
         runId,
-        use.stepKey,
-      ]);
-      const used = Number(w?.used ?? 0);
-      const oldestAt = w?.oldest == null ? null : new Date(w.oldest as string | Date);
-      const already = Boolean(w?.counted);
+        stepKey: use.stepKey,
+      });
+      const { used, oldestAt } = w;
+      const already = w.counted;
       if (!already && !budgetHasRoom(used, use.max) && use.overrideApprovalId === null) {
         return { admitted: false, already, used, oldestAt };
       }
       if (!already) {
-        await tx.query(insertBudgetUseSql, [
+        await insertBudgetUse(tx, {
           runId,
-          use.stepKey,
-          use.key,
-          use.runbookId,
-          use.mitigation,
-          use.scope,
-          use.now,
-          use.overrideApprovalId,
-        ]);
+          stepKey: use.stepKey,
+          key: use.key,
+          runbookId: use.runbookId,
+          mitigation: use.mitigation,
+          scope: use.scope,
+          at: use.now,
+          approvalId: use.overrideApprovalId,
+        });
       }
       const verdict: BudgetVerdict = {
         admitted: true,
@@ -156,11 +155,11 @@ export class SqlStore implements Store {
       const t = item.transition(verdict);
       const named = { ...t, commitId: t.commitId ?? uuidv7() };
       const payload = buildPayload([{ lease, transition: named }]);
-      const rows = await tx.query(applyTransitionsSql, [
-        lease.owner,
-        this.redact.json(payload),
-        new Date().toISOString(),
-      ]);
+      const rows = await applyTransitions(tx, {
+        owner: lease.owner,
+        payload: this.redact.json(payload),
+        now: new Date().toISOString(),
+      });
       if (rows.length === 0) throw new LeaseLostError(runId);
       return verdict;
     });
@@ -174,16 +173,15 @@ export class SqlStore implements Store {
 
     const statements = [];
     if (creates.length > 0) {
-      statements.push({
-        text: createRunsSql,
-        params: [this.redact.json(creates.map((c) => newRunRow(c.item.run)))],
-      });
+      statements.push(
+        createRunsStatement({ rows: this.redact.json(creates.map((c) => newRunRow(c.item.run))) }),
+      );
     }
     const owners = [...byOwner.entries()];
     const now = new Date().toISOString();
     for (const [owner, items] of owners) {
       const payload = buildPayload(items.map((i) => i.item));
-      statements.push({ text: applyTransitionsSql, params: [owner, this.redact.json(payload), now] });
+      statements.push(applyTransitionsStatement({ owner, payload: this.redact.json(payload), now }));
     }
     const results = await this.driver.batch(statements);
 
@@ -208,7 +206,7 @@ export class SqlStore implements Store {
       .map((c) => c.item.run.idempotencyKey!);
     const existing = new Map<string, string>();
     if (missingKeys.length > 0) {
-      const rows = await this.driver.query(runsByIdempotencyKeySql, [JSON.stringify(missingKeys)]);
+      const rows = await runsByIdempotencyKey(this.driver, { keys: missingKeys });
       for (const r of rows) existing.set(String(r.idempotency_key), String(r.id));
     }
     for (const c of creates) {
@@ -233,17 +231,10 @@ export class SqlStore implements Store {
     limit: number,
     among?: readonly string[],
   ): Promise<ClaimedRun[]> {
-    const params = [owner, now, new Date(now.getTime() + leaseMs), limit];
-    const rows = among
-      ? await this.driver.query(claimRunsAmongSql, [...params, JSON.stringify(among)])
-      : await this.driver.query(claimRunsSql, params);
+    const leaseExpiresAt = new Date(now.getTime() + leaseMs);
+    const rows = await claimRuns(this.driver, { owner, now, leaseExpiresAt, limit, among });
     if (rows.length === 0) return [];
-    // One read of the checkpoints of every claimed run, not one per run: a takeover of many runs is fast.
-    const stepRows = await this.driver.query(
-      `select * from steps where run_id = any(array(select jsonb_array_elements_text($1::text::jsonb)::uuid))
-       order by started_at nulls last, step_key`,
-      [JSON.stringify(rows.map((r) => String(r.id)))],
-    );
+    const stepRows = await stepsOfRuns(this.driver, { runIds: rows.map((r) => String(r.id)) });
     const byRun = new Map<string, StepRecord[]>();
     for (const step of stepRows.map(toStep)) {
       const list = byRun.get(step.runId);
@@ -259,101 +250,93 @@ export class SqlStore implements Store {
 
   async heartbeat(owner: string, runIds: readonly string[], now: Date, leaseMs: number) {
     if (runIds.length === 0) return [];
-    const rows = await this.driver.query(heartbeatSql, [
+    const rows = await heartbeat(this.driver, {
       owner,
-      JSON.stringify(runIds),
-      new Date(now.getTime() + leaseMs),
-    ]);
+      runIds,
+      leaseExpiresAt: new Date(now.getTime() + leaseMs),
+    });
     return rows.map((r) => ({ id: String(r.id), cancelRequested: Boolean(r.cancel_requested) }));
   }
 
   async releaseRuns(owner: string, now: Date): Promise<string[]> {
     await this.writes.drain();
-    const rows = await this.driver.query(releaseRunsSql, [owner, now]);
+    const rows = await releaseRuns(this.driver, { owner, now });
     return rows.map((r) => String(r.id));
   }
 
   async requestCancel(runId: string, keepMitigations: boolean, now: Date): Promise<RunStatus | null> {
     if (!isUuid(runId)) return null;
-    const rows = await this.driver.query(cancelRunSql, [runId, keepMitigations, now]);
-    return rows[0] ? (rows[0].status as RunStatus) : null;
+    const rows = await cancelRun(this.driver, { runId, keepMitigations, now });
+    return rows[0] ? rows[0].status : null;
   }
 
   async acquireSlot(key: string, limit: number, runId: string): Promise<boolean> {
-    const rows = await this.driver.query(acquireSlotSql, [key, limit, runId]);
+    const rows = await acquireSlot(this.driver, { key, limit, runId });
     return rows.length > 0;
   }
 
   async wakeSlotWaiters(key: string, now: Date): Promise<void> {
-    await this.driver.query(wakeSlotWaitersSql, [key, now]);
+    await wakeSlotWaiters(this.driver, { key, now });
   }
 
   async retryRun(runId: string, now: Date) {
     if (!isUuid(runId)) return { previous: null, retried: false };
-    const [row] = await this.driver.query(retryRunSql, [runId, now]);
-    return { previous: (row?.previous ?? null) as RunStatus | null, retried: Number(row?.retried ?? 0) > 0 };
+    return retryRun(this.driver, { runId, now });
   }
 
   async getRun(id: string) {
     if (!isUuid(id)) return null;
-    const rows = await this.driver.query('select * from runs where id = $1', [id]);
-    return rows[0] ? toRun(rows[0]) : null;
+    const row = await reads.getRun(this.driver, { id });
+    return row ? toRun(row) : null;
   }
 
   async listRuns(filter: RunFilter = {}) {
-    const rows = await this.driver.query(
-      `select * from runs where ($1::text is null or status = $1) and ($2::text is null or runbook_id = $2)
-       and ($3::uuid is null or incident_id = $3) order by created_at desc, id limit $4`,
-      [filter.status ?? null, filter.runbookId ?? null, filter.incidentId ?? null, filter.limit ?? 100],
-    );
+    const rows = await reads.listRuns(this.driver, {
+      status: filter.status ?? null,
+      runbookId: filter.runbookId ?? null,
+      incidentId: filter.incidentId ?? null,
+      limit: filter.limit ?? 100,
+    });
     return rows.map(toRun);
   }
 
   async getSteps(runId: string) {
-    const rows = await this.driver.query(
-      'select * from steps where run_id = $1 order by started_at nulls last, step_key',
-      [runId],
-    );
-    return rows.map(toStep);
+    return (await reads.getSteps(this.driver, { runId })).map(toStep);
   }
 
   async getAttempts(runId: string) {
-    const rows = await this.driver.query('select * from step_attempts where run_id = $1 order by id', [
-      runId,
-    ]);
-    return rows.map(toAttempt);
+    return (await reads.getAttempts(this.driver, { runId })).map(toAttempt);
   }
 
   async listEvents(filter: { runId?: string; incidentId?: string; afterSeq?: number; limit?: number }) {
-    const rows = await this.driver.query(
-      `select * from events where ($1::uuid is null or run_id = $1) and ($2::uuid is null or incident_id = $2)
-       and seq > $3 order by seq limit $4`,
-      [filter.runId ?? null, filter.incidentId ?? null, filter.afterSeq ?? 0, filter.limit ?? 10_000],
-    );
+    const rows = await reads.listEvents(this.driver, {
+      runId: filter.runId ?? null,
+      incidentId: filter.incidentId ?? null,
+      afterSeq: filter.afterSeq ?? 0,
+      limit: filter.limit ?? 10_000,
+    });
     return rows.map(toEvent);
   }
 
   async listEvidence(filter: { runId?: string; incidentId?: string }) {
-    const rows = await this.driver.query(
-      `select * from evidence where ($1::uuid is null or run_id = $1) and ($2::uuid is null or incident_id = $2)
-       order by created_at, id`,
-      [filter.runId ?? null, filter.incidentId ?? null],
-    );
+    const rows = await reads.listEvidence(this.driver, {
+      runId: filter.runId ?? null,
+      incidentId: filter.incidentId ?? null,
+    });
     return rows.map(toEvidence);
   }
 
   async getApproval(id: string) {
     if (!isUuid(id)) return null;
-    const rows = await this.driver.query('select * from approvals where id = $1', [id]);
-    return rows[0] ? toApproval(rows[0]) : null;
+    const row = await reads.getApproval(this.driver, { id });
+    return row ? toApproval(row) : null;
   }
 
   async listApprovals(filter: { status?: ApprovalRecord['status']; runId?: string } = {}) {
-    const rows = await this.driver.query(
-      `select * from approvals where ($1::text is null or status = $1) and ($2::uuid is null or run_id = $2)
-       order by requested_at, id`,
-      [filter.status ?? null, filter.runId ?? null],
-    );
+    const rows = await reads.listApprovals(this.driver, {
+      status: filter.status ?? null,
+      runId: filter.runId ?? null,
+    });
     return rows.map(toApproval);
   }
 
@@ -366,56 +349,44 @@ export class SqlStore implements Store {
     if (!isUuid(id)) return { outcome: 'not_found' };
     // The row lock makes racing decisions (and the timeout) see each other: exactly one settles the gate.
     return this.driver.transaction(async (tx) => {
-      const [row] = await tx.query(lockApprovalSql, [id]);
+      const row = await lockApproval(tx, { id });
       if (!row) return { outcome: 'not_found' as const };
       const current = toApproval(row);
       if (current.status !== 'pending') return { outcome: 'already_decided' as const, approval: current };
       const next = decide(current);
       if (typeof next === 'object') return { outcome: 'refused' as const, reason: next.refuse };
-      const [updated] = await tx.query(decideApprovalSql, [
+      const updated = await decideApproval(tx, {
         id,
-        this.redact.json(decision),
-        next,
-        next === 'pending' ? null : now,
-        decision.reason,
+        decision: this.redact.json(decision),
+        status: next,
+        decidedAt: next === 'pending' ? null : now,
+        reason: decision.reason,
         now,
-      ]);
+      });
       return { outcome: 'recorded' as const, approval: toApproval(updated!) };
     });
   }
 
   async audit(approvalId: string, type: string, data: Record<string, unknown>, now: Date): Promise<void> {
     if (!isUuid(approvalId)) return;
-    await this.driver.query(approvalAuditSql, [approvalId, type, this.redact.json(data), now]);
+    await approvalAudit(this.driver, { approvalId, type, data: this.redact.json(data), now });
   }
 
   async extendApproval(id: string, expiresAt: Date, escalatedTo: string): Promise<boolean> {
-    const rows = await this.driver.query(
-      `update approvals set expires_at = $2, policy = policy || jsonb_build_object('escalatedTo', $3::text)
-       where id = $1 and status = 'pending' returning id`,
-      [id, expiresAt, escalatedTo],
-    );
-    return rows.length > 0;
+    return extendApproval(this.driver, { id, expiresAt, escalatedTo });
   }
 
   async expireApproval(id: string, status: 'expired' | 'approved', now: Date): Promise<boolean> {
-    const rows = await this.driver.query(expireApprovalSql, [id, status, now]);
-    return rows.length > 0;
+    return expireApproval(this.driver, { id, status, now });
   }
 
   async getSetting<T>(key: string): Promise<T | null> {
-    const rows = await this.driver.query('select value from settings where key = $1', [key]);
-    return rows[0] ? (rows[0].value as T) : null;
+    const row = await getSetting(this.driver, { key });
+    return row ? (row.value as T) : null;
   }
 
   async setSetting(key: string, value: unknown, by: string | null, now: Date): Promise<void> {
-    await this.driver.query(
-      `with s as (insert into settings (key, value, updated_at, updated_by) values ($1, $2::text::jsonb, $3, $4)
-       on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at,
-       updated_by = excluded.updated_by returning key)
-       select pg_notify('${WAKE_CHANNEL}', 'setting:' || key) from s`,
-      [key, JSON.stringify(value), now, by],
-    );
+    await setSetting(this.driver, { key, value: JSON.stringify(value), now, by });
   }
 
   onWake(listener: (payload: string) => void) {
@@ -434,23 +405,4 @@ export class SqlStore implements Store {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function isUuid(id: string): boolean {
   return UUID.test(id);
-}
-
-function newRunRow(r: NewRun) {
-  return {
-    id: r.id,
-    runbook_id: r.runbookId,
-    runbook_version: r.runbookVersion,
-    plan: r.plan,
-    status: r.leaseOwner ? 'running' : 'queued',
-    input: r.input ?? null,
-    dry_run: r.dryRun,
-    idempotency_key: r.idempotencyKey,
-    concurrency_key: r.concurrencyKey,
-    incident_id: r.incidentId,
-    requested_by: r.requestedBy,
-    lease_owner: r.leaseOwner,
-    lease_expires_at: r.leaseExpiresAt?.toISOString() ?? null,
-    now: r.now.toISOString(),
-  };
 }

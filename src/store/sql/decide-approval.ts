@@ -1,12 +1,21 @@
+import type { Queryable, Row } from '../../db/driver.ts';
+import { WAKE_CHANNEL } from '../../db/wake-channel.ts';
+
 // Approval decisions. The gate row is locked while the policy decides, so racing clicks serialise.
-export const lockApprovalSql = 'SELECT * FROM approvals WHERE id = $1 FOR UPDATE';
+const LOCK_APPROVAL = 'SELECT * FROM approvals WHERE id = $1 FOR UPDATE';
+
+/** The gate's row (rows.ts reads it), locked until the transaction ends; undefined if there is none. */
+export async function lockApproval(tx: Queryable, p: { id: string }): Promise<Row | undefined> {
+  const [row] = await tx.query(LOCK_APPROVAL, [p.id]);
+  return row;
+}
 
 // Appends the decision; when the gate is settled, the run becomes due now and a worker is woken. Moving
 // wake_at also defeats a park that raced this decision (parking compares wake_at, see apply-transitions):
 // so it must really move, also when it already held this very instant (a decision in the millisecond the
 // run was created, on a manual clock always), else the park erased the decision and the run waited for
-// good. $1 id, $2 decision json, $3 new status, $4 decided_at, $5 reason, $6 now.
-export const decideApprovalSql = `
+// good.
+const DECIDE_APPROVAL = `
 WITH a AS (
   UPDATE approvals SET decisions = decisions || jsonb_build_array($2::text::jsonb), status = $3, decided_at = $4,
     reason = COALESCE($5, reason)
@@ -20,7 +29,7 @@ r AS (
     AND status IN ('queued', 'running', 'waiting', 'compensating')
   RETURNING id
 ),
-n AS (SELECT pg_notify('firebreak_wake', 'approval') FROM r),
+n AS (SELECT pg_notify('${WAKE_CHANNEL}', 'approval') FROM r),
 -- Every decision is on the timeline with who, through what, when, and how long the gate had waited.
 ev AS (
   INSERT INTO events (run_id, incident_id, step_key, type, data, at)
@@ -34,17 +43,61 @@ ev AS (
 SELECT a.*, (SELECT count(*) FROM n) + (SELECT count(*) FROM ev) AS written FROM a
 `;
 
+/** The gate's row after the decision. `decision`: the decision as JSON text (redacted). */
+export async function decideApproval(
+  tx: Queryable,
+  p: {
+    id: string;
+    decision: string;
+    status: string;
+    decidedAt: Date | null;
+    reason: string | null;
+    now: Date;
+  },
+): Promise<Row | undefined> {
+  const [row] = await tx.query(DECIDE_APPROVAL, [p.id, p.decision, p.status, p.decidedAt, p.reason, p.now]);
+  return row;
+}
+
 /** An audit entry about a gate (a refused decision), on the run's and incident's timeline. */
-export const approvalAuditSql = `
+const APPROVAL_AUDIT = `
 INSERT INTO events (run_id, incident_id, step_key, type, data, at)
 SELECT a.run_id, r.incident_id, a.step_key, $2, $3::text::jsonb || jsonb_build_object('approvalId', a.id), $4
 FROM approvals a JOIN runs r ON r.id = a.run_id
 WHERE a.id = $1
 `;
 
-// The timeout fired: settle the gate only if no decision got there first. $1 id, $2 status, $3 now.
-export const expireApprovalSql = `
+/** `data`: JSON text (redacted). */
+export async function approvalAudit(
+  db: Queryable,
+  p: { approvalId: string; type: string; data: string; now: Date },
+): Promise<void> {
+  await db.query(APPROVAL_AUDIT, [p.approvalId, p.type, p.data, p.now]);
+}
+
+// The timeout fired: settle the gate only if no decision got there first.
+const EXPIRE_APPROVAL = `
 UPDATE approvals SET status = $2, decided_at = $3
 WHERE id = $1 AND status = 'pending'
 RETURNING id
 `;
+
+/** Whether the gate was still pending (and is settled now). */
+export async function expireApproval(
+  db: Queryable,
+  p: { id: string; status: 'expired' | 'approved'; now: Date },
+): Promise<boolean> {
+  return (await db.query(EXPIRE_APPROVAL, [p.id, p.status, p.now])).length > 0;
+}
+
+// An escalation: the pending gate waits longer, and its policy says to whom it went.
+const EXTEND_APPROVAL = `update approvals set expires_at = $2, policy = policy || jsonb_build_object('escalatedTo', $3::text)
+       where id = $1 and status = 'pending' returning id`;
+
+/** Whether the gate was still pending (and now waits until `expiresAt`). */
+export async function extendApproval(
+  db: Queryable,
+  p: { id: string; expiresAt: Date; escalatedTo: string },
+): Promise<boolean> {
+  return (await db.query(EXTEND_APPROVAL, [p.id, p.expiresAt, p.escalatedTo])).length > 0;
+}

@@ -1,7 +1,10 @@
+import type { RunStatus } from '../../core/status.ts';
+import type { Queryable } from '../../db/driver.ts';
+import { WAKE_CHANNEL } from '../../db/wake-channel.ts';
+
 // Resumes a failed or compensated run from its first failed step: committed outputs stay, the steps
 // that failed, were refused or reverted go back to pending, and the run is queued again.
-// $1 run id, $2 now.
-export const retryRunSql = `
+const RETRY_RUN = `
 WITH r AS (SELECT id, status FROM runs WHERE id = $1 FOR UPDATE),
 ok AS (SELECT id FROM r WHERE status IN ('failed', 'compensated')),
 del AS (
@@ -21,7 +24,16 @@ ev AS (
   FROM u
   RETURNING 1
 ),
-n AS (SELECT pg_notify('firebreak_wake', 'run') FROM u)
+n AS (SELECT pg_notify('${WAKE_CHANNEL}', 'run') FROM u)
 SELECT (SELECT status FROM r) AS previous, (SELECT count(*) FROM u)::int AS retried,
   (SELECT count(*) FROM ev)::int + (SELECT count(*) FROM n)::int AS written
 `;
+
+/** The run's status before (null: no such run) and whether it was queued again. */
+export async function retryRun(
+  db: Queryable,
+  p: { runId: string; now: Date },
+): Promise<{ previous: RunStatus | null; retried: boolean }> {
+  const [row] = await db.query(RETRY_RUN, [p.runId, p.now]);
+  return { previous: (row?.previous ?? null) as RunStatus | null, retried: Number(row?.retried ?? 0) > 0 };
+}
