@@ -12,6 +12,7 @@ import type { Ingestor } from '../ingest/ingest.ts';
 import { mountMetrics } from '../observability/metrics-route.ts';
 import type { MetricsScraper } from '../observability/scrape.ts';
 import type { Approvals } from '../services/approvals/decide.ts';
+import { createServices, type Services } from '../services/index.ts';
 import type { Postmortems } from '../services/postmortem/postmortems.ts';
 import type { IncidentStore } from '../store/incidents.ts';
 import { mountWeb } from '../web/web.tsx';
@@ -44,6 +45,8 @@ export interface AppDeps {
   slack?: { handle(request: Request): Promise<Response> };
   /** The game-day scheduler (startServer); without it /api/gamedays is not mounted. */
   gamedays?: GameDayScheduler;
+  /** The use cases the API and the web UI share; built here from the above when not given. */
+  services?: Services;
   /** GET /metrics (startServer); without it the route is not mounted. */
   metrics?: MetricsScraper;
   /** Aborted when the server closes: the web UI's live streams end so the HTTP server can stop. */
@@ -52,7 +55,9 @@ export interface AppDeps {
   draining?: () => boolean;
 }
 
-export function createApp(deps: AppDeps): Hono {
+export function createApp(wiring: AppDeps): Hono {
+  const services = wiring.services ?? createServices(wiring);
+  const deps = { ...wiring, services };
   const app = new OpenAPIHono<BlankEnv>();
   app.onError(onError(deps.logger));
   app.notFound((c) =>
@@ -86,13 +91,13 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/incidents', incidentRoutes(deps));
   app.route('/api/incidents', silenceRoutes(deps));
   app.route('/api/incidents', postmortemRoutes(deps));
-  app.route('/api/evidence', evidenceRoutes({ ...deps, driver: deps.fb.store.driver }));
+  app.route('/api/evidence', evidenceRoutes(deps));
   app.route('/api/runs', runRoutes(deps));
   app.route('/api/runbooks', runbookRoutes(deps));
   app.route('/api/dead-letters', deadLetterRoutes(deps));
   app.route('/api/approvals', approvalRoutes(deps));
-  if (deps.gamedays)
-    app.route('/api/gamedays', gameDayRoutes({ config: deps.config, gamedays: deps.gamedays }));
+  if (services.gameDays)
+    app.route('/api/gamedays', gameDayRoutes({ config: deps.config, gameDays: services.gameDays }));
   app.route('/api', operationRoutes(deps));
   const slack = deps.slack;
   if (slack) {

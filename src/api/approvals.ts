@@ -2,8 +2,7 @@
 // web UI.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Config } from '../config/config.ts';
-import type { Firebreak } from '../firebreak.ts';
-import type { Approvals } from '../services/approvals/decide.ts';
+import type { Services } from '../services/index.ts';
 import { callerOf, requireCaller } from './auth.ts';
 import { HttpError } from './errors.ts';
 import { AUTH_ERRORS, apiRoutes, errors, idParam, json, jsonRequest, withJsonBody } from './openapi.ts';
@@ -20,7 +19,8 @@ const SUMMARY = {
   reject: 'Reject a gate; a missing reason answers 422 reason_required',
 } as const;
 
-export function approvalRoutes(deps: { config: Config; fb: Firebreak; approvals: Approvals }) {
+export function approvalRoutes(deps: { config: Config; services: Services }) {
+  const { approvals } = deps.services;
   const read = requireCaller(deps.config, 'read');
   const approve = requireCaller(deps.config, 'approve');
   const app = apiRoutes();
@@ -37,7 +37,7 @@ export function approvalRoutes(deps: { config: Config; fb: Firebreak; approvals:
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const list = await deps.fb.store.listApprovals({
+      const list = await approvals.list({
         ...(q.status ? { status: q.status } : {}),
         ...(q.run ? { runId: q.run } : {}),
       });
@@ -69,8 +69,8 @@ export function approvalRoutes(deps: { config: Config; fb: Firebreak; approvals:
         if (decision === 'reject' && !body.reason?.trim())
           throw new HttpError(422, 'reason_required', 'a rejection needs a reason: send {"reason": "…"}');
         const caller = callerOf(c);
-        const outcome = await deps.approvals.decide(id, {
-          decider: deps.approvals.decider('api', caller.identity, caller.role),
+        const outcome = await approvals.decide(id, {
+          decider: approvals.decider('api', caller.identity, caller.role),
           decision,
           reason: body.reason ?? null,
         });

@@ -1,21 +1,13 @@
 // /api/dead-letters: payloads that could not be routed, with why, and ingesting one again.
 import { createRoute } from '@hono/zod-openapi';
 import type { Config } from '../config/config.ts';
-import type { Firebreak } from '../firebreak.ts';
-import type { Ingestor } from '../ingest/ingest.ts';
-import { replayDeadLetter } from '../ingest/replay.ts';
-import type { IncidentStore } from '../store/incidents.ts';
+import type { Services } from '../services/index.ts';
 import { requireCaller } from './auth.ts';
 import { AUTH_ERRORS, apiRoutes, errors, idParam, json } from './openapi.ts';
 import * as res from './responses.ts';
 
-export function deadLetterRoutes(deps: {
-  config: Config;
-  fb: Firebreak;
-  incidents: IncidentStore;
-  ingestor: Ingestor;
-}) {
-  const { fb, incidents } = deps;
+export function deadLetterRoutes(deps: { config: Config; services: Services }) {
+  const { deadLetters } = deps.services;
   const app = apiRoutes();
 
   app.openapi(
@@ -27,7 +19,7 @@ export function deadLetterRoutes(deps: {
       middleware: [requireCaller(deps.config, 'read')] as const,
       responses: { 200: json(res.deadLetterList, 'The dead letters'), ...errors(...AUTH_ERRORS) },
     }),
-    async (c) => c.json({ deadLetters: await incidents.deadLetters() }, 200),
+    async (c) => c.json({ deadLetters: await deadLetters.list() }, 200),
   );
 
   app.openapi(
@@ -45,7 +37,7 @@ export function deadLetterRoutes(deps: {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const result = await replayDeadLetter(deps, id, () => fb.engine.clock.now());
+      const result = await deadLetters.replay(id);
       return c.json({ deadLetterId: id, result }, 200);
     },
   );

@@ -3,7 +3,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Config } from '../config/config.ts';
 import { NotFoundError } from '../core/errors.ts';
-import type { GameDayScheduler } from '../gamedays/scheduler.ts';
+import type { GameDays } from '../services/gamedays.ts';
 import { callerOf, requireCaller } from './auth.ts';
 import { AUTH_ERRORS, apiRoutes, errors, idParam, json } from './openapi.ts';
 import * as res from './responses.ts';
@@ -12,7 +12,7 @@ const scheduleParam = z.object({
   id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: 'checkout:weekly' }),
 });
 
-export function gameDayRoutes(deps: { config: Config; gamedays: GameDayScheduler }) {
+export function gameDayRoutes(deps: { config: Config; gameDays: GameDays }) {
   const read = requireCaller(deps.config, 'read');
   const operate = requireCaller(deps.config, 'operate');
   const app = apiRoutes();
@@ -26,7 +26,7 @@ export function gameDayRoutes(deps: { config: Config; gamedays: GameDayScheduler
       middleware: [read] as const,
       responses: { 200: json(res.gameDayList, 'The schedules'), ...errors(...AUTH_ERRORS) },
     }),
-    async (c) => c.json({ gamedays: await deps.gamedays.list() }, 200),
+    async (c) => c.json({ gamedays: await deps.gameDays.list() }, 200),
   );
 
   app.openapi(
@@ -41,7 +41,7 @@ export function gameDayRoutes(deps: { config: Config; gamedays: GameDayScheduler
     }),
     async (c) => {
       const caller = callerOf(c);
-      const fired = await deps.gamedays.runNow(c.req.valid('param').id, `api:${caller.identity}`);
+      const fired = await deps.gameDays.fire(c.req.valid('param').id, `api:${caller.identity}`);
       return c.json(fired, 201);
     },
   );
@@ -58,7 +58,7 @@ export function gameDayRoutes(deps: { config: Config; gamedays: GameDayScheduler
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const fire = await deps.gamedays.store.fireById(id);
+      const fire = await deps.gameDays.drill(id);
       if (!fire) throw new NotFoundError('game day fire', id);
       return c.json({ fire }, 200);
     },

@@ -2,17 +2,15 @@
 // and evidence. Postmortems (postmortem.ts) and silences (silence.ts) are mounted under the same prefix.
 import { createRoute } from '@hono/zod-openapi';
 import type { Config } from '../config/config.ts';
-import { NotFoundError } from '../core/errors.ts';
-import type { Firebreak } from '../firebreak.ts';
-import type { IncidentStore } from '../store/incidents.ts';
+import type { Services } from '../services/index.ts';
 import { requireCaller } from './auth.ts';
 import { AUTH_ERRORS, apiRoutes, errors, idParam, json } from './openapi.ts';
 import * as res from './responses.ts';
 import { withFailure } from './runs.ts';
 import { incidentsQuery } from './schemas.ts';
 
-export function incidentRoutes(deps: { config: Config; fb: Firebreak; incidents: IncidentStore }) {
-  const { fb, incidents } = deps;
+export function incidentRoutes(deps: { config: Config; services: Services }) {
+  const { incidents } = deps.services;
   const read = requireCaller(deps.config, 'read');
   const app = apiRoutes();
 
@@ -53,14 +51,7 @@ export function incidentRoutes(deps: { config: Config; fb: Firebreak; incidents:
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const incident = await incidents.get(id);
-      if (!incident) throw new NotFoundError('incident', id);
-      const [alerts, timeline, evidence, runs] = await Promise.all([
-        incidents.alerts(incident.id),
-        incidents.timeline(incident.id),
-        fb.store.listEvidence({ incidentId: incident.id }),
-        fb.store.listRuns({ incidentId: incident.id }),
-      ]);
+      const { incident, alerts, timeline, evidence, runs } = await incidents.view(id);
       return c.json({ incident, alerts, runs: runs.map(withFailure), timeline, evidence }, 200);
     },
   );

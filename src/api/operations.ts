@@ -2,7 +2,7 @@
 // /api (GET /api/me, GET and POST /api/kill-switch).
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Config } from '../config/config.ts';
-import type { Firebreak } from '../firebreak.ts';
+import type { Services } from '../services/index.ts';
 import { callerOf, requireCaller } from './auth.ts';
 import { AUTH_ERRORS, apiRoutes, errors, json, jsonRequest, withJsonBody } from './openapi.ts';
 import * as res from './responses.ts';
@@ -16,28 +16,10 @@ export const killSwitchBody = z.object({
 export const LOOPBACK_NOTE =
   'no API_TOKENS: every loopback caller is an unauthenticated admin, and group gates are not enforced for it';
 
-export interface KillSwitchState {
-  paused: boolean;
-  updatedBy: string | null;
-  updatedAt: string | null;
-  reason: string | null;
-}
+export type { KillSwitchState } from '../services/settings.ts';
 
-export async function killSwitchState(fb: Firebreak): Promise<KillSwitchState> {
-  const [row] = await fb.store.driver.query(
-    `select value, updated_by, updated_at from settings where key = 'kill_switch'`,
-  );
-  const value = (row?.value ?? {}) as { paused?: boolean; reason?: string };
-  return {
-    paused: value.paused === true,
-    updatedBy: row ? ((row.updated_by as string | null) ?? null) : null,
-    updatedAt: row ? new Date(row.updated_at as string | Date).toISOString() : null,
-    reason: value.reason ?? null,
-  };
-}
-
-export function operationRoutes(deps: { config: Config; fb: Firebreak }) {
-  const { fb } = deps;
+export function operationRoutes(deps: { config: Config; services: Services }) {
+  const { settings } = deps.services;
   const read = requireCaller(deps.config, 'read');
   const operate = requireCaller(deps.config, 'operate');
   const app = apiRoutes();
@@ -73,7 +55,7 @@ export function operationRoutes(deps: { config: Config; fb: Firebreak }) {
       middleware: [read] as const,
       responses: { 200: json(res.killSwitch, 'The kill switch'), ...errors(...AUTH_ERRORS) },
     }),
-    async (c) => c.json(await killSwitchState(fb), 200),
+    async (c) => c.json(await settings.killSwitch(), 200),
   );
 
   app.openapi(
@@ -95,13 +77,7 @@ export function operationRoutes(deps: { config: Config; fb: Firebreak }) {
     async (c) => {
       const body = c.req.valid('json');
       const by = `api:${callerOf(c).identity}`;
-      await fb.store.setSetting(
-        'kill_switch',
-        { paused: body.paused, ...(body.reason ? { reason: body.reason } : {}) },
-        by,
-        fb.engine.clock.now(),
-      );
-      return c.json(await killSwitchState(fb), 200);
+      return c.json(await settings.setKillSwitch(body.paused, by, body.reason), 200);
     },
   );
 

@@ -3,9 +3,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Config } from '../config/config.ts';
 import { NotFoundError } from '../core/errors.ts';
-import type { SqlDriver } from '../db/driver.ts';
-import type { Postmortems } from '../services/postmortem/postmortems.ts';
-import { toEvidence } from '../store/rows.ts';
+import type { Services } from '../services/index.ts';
 import { callerOf, requireCaller } from './auth.ts';
 import { assertWithinLimit } from './body-limit.ts';
 import { HttpError } from './errors.ts';
@@ -23,7 +21,8 @@ const markdown = (description: string) => ({
   content: { 'text/markdown': { schema: z.string() } },
 });
 
-export function postmortemRoutes(deps: { config: Config; postmortems: Postmortems }) {
+export function postmortemRoutes(deps: { config: Config; services: Services }) {
+  const { incidents } = deps.services;
   const read = requireCaller(deps.config, 'read');
   const operate = requireCaller(deps.config, 'operate');
   const app = apiRoutes();
@@ -49,7 +48,7 @@ export function postmortemRoutes(deps: { config: Config; postmortems: Postmortem
     }),
     async (c) => {
       const { format } = c.req.valid('query');
-      const view = await deps.postmortems.get(c.req.valid('param').id);
+      const view = await incidents.postmortem(c.req.valid('param').id);
       if (format === 'json')
         return c.json({ ...view.draft, edited: view.edited, markdown: view.markdown }, 200);
       return c.body(view.markdown, 200, { 'content-type': 'text/markdown; charset=utf-8' });
@@ -73,7 +72,7 @@ export function postmortemRoutes(deps: { config: Config; postmortems: Postmortem
       const markdown = await c.req.text();
       assertWithinLimit(markdown, POSTMORTEM_LIMIT_BYTES);
       if (markdown.trim() === '') throw new HttpError(422, 'validation', 'the edited postmortem is empty');
-      const view = await deps.postmortems.saveEdit(c.req.valid('param').id, markdown, callerOf(c).identity);
+      const view = await incidents.savePostmortem(c.req.valid('param').id, markdown, callerOf(c).identity);
       return c.json({ incidentId: view.incidentId, edited: view.edited }, 200);
     },
   );
@@ -93,7 +92,7 @@ export function postmortemRoutes(deps: { config: Config; postmortems: Postmortem
     }),
     async (c) => {
       const { force } = c.req.valid('query');
-      const view = await deps.postmortems.regenerate(c.req.valid('param').id, { force: force === 'true' });
+      const view = await incidents.regeneratePostmortem(c.req.valid('param').id, { force: force === 'true' });
       return c.json({ incidentId: view.incidentId, edited: view.edited, markdown: view.markdown }, 200);
     },
   );
@@ -101,7 +100,7 @@ export function postmortemRoutes(deps: { config: Config; postmortems: Postmortem
   return app;
 }
 
-export function evidenceRoutes(deps: { config: Config; driver: SqlDriver }) {
+export function evidenceRoutes(deps: { config: Config; services: Services }) {
   const app = apiRoutes();
   app.openapi(
     createRoute({
@@ -125,11 +124,8 @@ export function evidenceRoutes(deps: { config: Config; driver: SqlDriver }) {
     }),
     async (c) => {
       const id = c.req.valid('param').id;
-      const rows = /^[0-9a-f-]{36}$/i.test(id)
-        ? await deps.driver.query('select * from evidence where id = $1', [id])
-        : [];
-      if (!rows[0]) throw new NotFoundError('evidence', id);
-      const e = toEvidence(rows[0]);
+      const e = await deps.services.incidents.evidenceItem(id);
+      if (!e) throw new NotFoundError('evidence', id);
       const img = e.content as { mime?: string; base64?: string } | null;
       if (e.kind === 'image' && img?.base64 && /^image\/(png|jpeg)$/.test(img.mime ?? '')) {
         return c.body(Buffer.from(img.base64, 'base64'), 200, { 'content-type': img.mime! });

@@ -5,11 +5,12 @@ import type { Config } from '../config/config.ts';
 import { NotFoundError } from '../core/errors.ts';
 import type { Firebreak } from '../firebreak.ts';
 import { mermaid } from '../runbooks/mermaid.ts';
+import type { Services } from '../services/index.ts';
 import { requireCaller } from './auth.ts';
 import { AUTH_ERRORS, apiRoutes, errors, idParam, json } from './openapi.ts';
 import * as res from './responses.ts';
 
-export function runbookRoutes(deps: { config: Config; fb: Firebreak }) {
+export function runbookRoutes(deps: { config: Config; fb: Firebreak; services: Services }) {
   const { fb } = deps;
   const read = requireCaller(deps.config, 'read');
   const app = apiRoutes();
@@ -53,7 +54,7 @@ export function runbookRoutes(deps: { config: Config; fb: Firebreak }) {
     async (c) => {
       const rb = fb.registry.get(c.req.valid('param').id);
       if (!rb) throw new NotFoundError('runbook', c.req.valid('param').id);
-      const recent = await fb.store.listRuns({ runbookId: rb.id, limit: 20 });
+      const recent = await deps.services.runs.list({ runbookId: rb.id, limit: 20 });
       return c.json(
         {
           id: rb.id,

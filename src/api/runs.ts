@@ -9,6 +9,7 @@ import type { Logger } from '../core/logger.ts';
 import type { RunStatus } from '../core/status.ts';
 import type { Firebreak } from '../firebreak.ts';
 import { builtinRefusal, isBuiltinRunbook } from '../runbooks/builtin.ts';
+import type { Services } from '../services/index.ts';
 import type { RunRecord } from '../store/records.ts';
 import { journalRow, liveStream } from '../web/live.ts';
 import { callerOf, requireCaller } from './auth.ts';
@@ -20,10 +21,12 @@ import { cancelRunBody, runsQuery, startRunBody } from './schemas.ts';
 export function runRoutes(deps: {
   config: Config;
   fb: Firebreak;
+  services: Services;
   logger: Logger;
   shutdown?: AbortSignal | undefined;
 }) {
   const { fb, config } = deps;
+  const { runs: service } = deps.services;
   const read = requireCaller(config, 'read');
   const operate = requireCaller(config, 'operate');
   const app = apiRoutes();
@@ -40,7 +43,7 @@ export function runRoutes(deps: {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const runs = await fb.store.listRuns({
+      const runs = await service.list({
         ...(q.status ? { status: q.status as RunStatus } : {}),
         ...(q.runbook ? { runbookId: q.runbook } : {}),
         ...(q.incident ? { incidentId: q.incident } : {}),
@@ -62,7 +65,7 @@ export function runRoutes(deps: {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const view = await fb.view(id);
+      const view = await service.view(id);
       if (!view) throw new NotFoundError('run', id);
       return c.json({ ...view, run: withFailure(view.run) }, 200);
     },
@@ -89,7 +92,7 @@ export function runRoutes(deps: {
       const body = c.req.valid('json');
       if (isBuiltinRunbook(body.runbook)) throw new HttpError(403, 'forbidden', builtinRefusal(body.runbook));
       const caller = callerOf(c);
-      const { runId, created } = await fb.start(body.runbook, body.input, {
+      const { runId, created } = await service.start(body.runbook, body.input, {
         dryRun: body.dryRun,
         idempotencyKey: body.idempotencyKey ?? null,
         incidentId: body.incidentId ?? null,
@@ -117,7 +120,7 @@ export function runRoutes(deps: {
     ),
     async (c) => {
       const body = c.req.valid('json');
-      const run = await fb.cancel(c.req.valid('param').id, { keepMitigations: body.keepMitigations });
+      const run = await service.cancel(c.req.valid('param').id, { keepMitigations: body.keepMitigations });
       return c.json({ run }, 202);
     },
   );
@@ -134,15 +137,14 @@ export function runRoutes(deps: {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const { previous, retried } = await fb.store.retryRun(id, fb.engine.clock.now());
-      if (previous === null) throw new NotFoundError('run', id);
-      if (!retried)
+      const retried = await service.retry(id);
+      if (retried.outcome === 'not_found') throw new NotFoundError('run', id);
+      if (retried.outcome === 'not_retryable')
         throw new HttpError(
           409,
           'conflict',
-          `run ${id} is ${previous}; only failed or compensated runs can be retried`,
+          `run ${id} is ${retried.status}; only failed or compensated runs can be retried`,
         );
-      fb.engine.poke();
       return c.json({ runId: id, status: 'queued' as const }, 202);
     },
   );
@@ -172,7 +174,7 @@ export function runRoutes(deps: {
       },
     }),
     async (c) => {
-      const run = await fb.store.getRun(c.req.valid('param').id);
+      const run = await service.get(c.req.valid('param').id);
       if (!run) throw new NotFoundError('run', c.req.valid('param').id);
       return liveStream(c, live, { runId: run.id }, async () => [run.id]);
     },

@@ -75,6 +75,11 @@ export class Runs {
     return this.deps.store.listRuns(filter);
   }
 
+  /** The run's journal, oldest first. */
+  events(runId: string): Promise<EventRecord[]> {
+    return this.deps.store.listEvents({ runId });
+  }
+
   steps(runId: string): Promise<StepRecord[]> {
     return this.deps.store.getSteps(runId);
   }

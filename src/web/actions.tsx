@@ -9,12 +9,14 @@ import { bodyLimit } from '../api/body-limit.ts';
 import { HttpError } from '../api/errors.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import { isTerminalRun } from '../core/status.ts';
-import type { GameDayScheduler } from '../gamedays/scheduler.ts';
 import { requestSilence } from '../integrations/alertmanager/request.ts';
 import { alertmanagerSettings } from '../integrations/alertmanager/settings.ts';
 import { Approvals } from '../services/approvals/decide.ts';
 import type { DeadLetterService } from '../services/dead-letters.ts';
+import type { GameDays } from '../services/gamedays.ts';
 import type { IncidentService } from '../services/incidents.ts';
+import type { Runs } from '../services/runs.ts';
+import type { Settings } from '../services/settings.ts';
 import { localPath } from './format.ts';
 import { failure, type GuardDeps, type Req, refuse, render, secure, wantsJson } from './guard.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
@@ -25,7 +27,9 @@ export interface ActionDeps extends GuardDeps {
   approvals: Approvals;
   incidents: IncidentService;
   deadLetters: DeadLetterService;
-  gamedays?: GameDayScheduler | undefined;
+  runs: Runs;
+  settings: Settings;
+  gameDays?: GameDays | undefined;
   pokes: EventEmitter;
 }
 
@@ -104,14 +108,14 @@ export function mountActions(app: Hono, deps: ActionDeps): void {
     '/ui/runs/:id/revert',
     act('operate', async ({ c }) => {
       const id = c.req.param('id')!;
-      const run = await deps.fb.store.getRun(id);
+      const run = await deps.runs.get(id);
       if (!run) throw new NotFoundError('run', id);
       if (isTerminalRun(run.status)) {
         throw new ConflictError(
           `run ${id} has already ended (${run.status}): there is nothing left to cancel`,
         );
       }
-      await deps.fb.cancel(id, { keepMitigations: false });
+      await deps.runs.cancel(id, { keepMitigations: false });
       deps.pokes.emit('poke');
       return { flash: 'reverting' };
     }),
@@ -145,7 +149,7 @@ export function mountActions(app: Hono, deps: ActionDeps): void {
     '/ui/kill-switch',
     act('operate', async ({ caller }, form) => {
       const paused = form.paused === 'true';
-      await deps.fb.engine.setPaused(paused, `web:${caller.identity}`);
+      await deps.settings.setKillSwitch(paused, `web:${caller.identity}`);
       return { flash: paused ? 'paused' : 'resumed' };
     }),
   );
@@ -153,8 +157,8 @@ export function mountActions(app: Hono, deps: ActionDeps): void {
   app.post(
     '/ui/gamedays/:id/run',
     act('operate', async ({ c, caller }) => {
-      if (!deps.gamedays) throw new NotFoundError('game day', c.req.param('id')!);
-      const fired = await deps.gamedays.runNow(c.req.param('id')!, `web:${caller.identity}`);
+      if (!deps.gameDays) throw new NotFoundError('game day', c.req.param('id')!);
+      const fired = await deps.gameDays.fire(c.req.param('id')!, `web:${caller.identity}`);
       return { flash: 'drill', to: `/incidents/${fired.incidentId}` };
     }),
   );

@@ -10,8 +10,7 @@ import type { Ingestor } from '../ingest/ingest.ts';
 import { silenceTargetOf } from '../integrations/alertmanager/request.ts';
 import { alertmanagerSettings } from '../integrations/alertmanager/settings.ts';
 import type { Approvals } from '../services/approvals/decide.ts';
-import { DeadLetterService } from '../services/dead-letters.ts';
-import { IncidentService } from '../services/incidents.ts';
+import { createServices, type Services } from '../services/index.ts';
 import type { Postmortems } from '../services/postmortem/postmortems.ts';
 import type { IncidentStore } from '../store/incidents.ts';
 import { flashOf, mountActions } from './actions.tsx';
@@ -42,24 +41,10 @@ export interface WebDeps extends GuardDeps {
 }
 
 /** What the pages and forms use: the services, built once from the wiring the server hands over. */
-export interface WebServices {
-  incidents: IncidentService;
-  deadLetters: DeadLetterService;
-}
+export type WebServices = Services;
 
 export function webServices(deps: WebDeps): WebServices {
-  return {
-    incidents: new IncidentService({
-      incidents: deps.incidents,
-      store: deps.fb.store,
-      postmortems: deps.postmortems,
-    }),
-    deadLetters: new DeadLetterService({
-      incidents: deps.incidents,
-      ingestor: deps.ingestor,
-      clock: deps.fb.engine.clock,
-    }),
-  };
+  return createServices(deps);
 }
 
 const CLIENT_JS = readFileSync(new URL('./client.js', import.meta.url), 'utf8');
@@ -148,10 +133,10 @@ export function mountWeb(app: Hono, wiring: WebDeps): void {
   app.get(
     '/runs/:id',
     page('read', async ({ c, caller, can }) => {
-      const run = await deps.fb.store.getRun(c.req.param('id')!);
+      const run = await deps.runs.get(c.req.param('id')!);
       if (!run) throw new NotFoundError('run', c.req.param('id')!);
       if (run.incidentId) return c.redirect(`/incidents/${run.incidentId}#run-${run.id}`, 303);
-      const events = await deps.fb.store.listEvents({ runId: run.id });
+      const events = await deps.runs.events(run.id);
       const data = await runData(deps.fb, run, events);
       const flash = flashOf(c.req.query('done'));
       return render(
@@ -181,7 +166,7 @@ export function mountWeb(app: Hono, wiring: WebDeps): void {
       const rb = deps.fb.registry.get(c.req.param('id')!);
       if (!rb) throw new NotFoundError('runbook', c.req.param('id')!);
       const [runs, gameDays] = await Promise.all([
-        deps.fb.store.listRuns({ runbookId: rb.id, limit: 20 }),
+        deps.runs.list({ runbookId: rb.id, limit: 20 }),
         gameDayRows(deps, rb.id),
       ]);
       const flash = flashOf(c.req.query('done'));
@@ -231,7 +216,7 @@ export function mountWeb(app: Hono, wiring: WebDeps): void {
     fragment(async ({ c }) => {
       const incident = await services.incidents.get(c.req.param('id')!);
       if (!incident) return c.text('no such incident', 404);
-      const runIds = async () => (await deps.fb.store.listRuns({ incidentId: incident.id })).map((r) => r.id);
+      const runIds = async () => (await deps.runs.list({ incidentId: incident.id })).map((r) => r.id);
       return liveStream(c, live, { incidentId: incident.id }, runIds);
     }),
   );
@@ -239,7 +224,7 @@ export function mountWeb(app: Hono, wiring: WebDeps): void {
   app.get(
     '/ui/runs/:id/events',
     fragment(async ({ c }) => {
-      const run = await deps.fb.store.getRun(c.req.param('id')!);
+      const run = await deps.runs.get(c.req.param('id')!);
       if (!run) return c.text('no such run', 404);
       return liveStream(c, live, { runId: run.id }, async () => [run.id]);
     }),
@@ -262,11 +247,11 @@ export function mountWeb(app: Hono, wiring: WebDeps): void {
 }
 
 async function gameDayRows(
-  deps: GuardDeps & Pick<WebDeps, 'gamedays'>,
+  deps: GuardDeps & Pick<Services, 'gameDays'>,
   runbookId: string,
 ): Promise<GameDayRow[]> {
-  if (deps.gamedays) {
-    const views = await deps.gamedays.list();
+  if (deps.gameDays) {
+    const views = await deps.gameDays.list();
     return views
       .filter((v) => v.runbookId === runbookId)
       .map((v) => ({
