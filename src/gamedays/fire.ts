@@ -1,5 +1,5 @@
 // What one fire writes: the drill incident and the run it starts, built from the runbook a replica loaded.
-// The write itself is one SQL call (drizzle/0009_gameday_fire_fn.sql).
+// The write itself is one SQL call (src/db/functions/firebreak_gameday_fire.sql).
 import { randomUUID } from 'node:crypto';
 import { ValidationError } from '../core/errors.ts';
 import { uuidv7 } from '../core/uuid.ts';

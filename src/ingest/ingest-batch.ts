@@ -1,5 +1,5 @@
 // Webhook deliveries that arrive together are committed together: one call of firebreak_ingest_batch
-// (drizzle/0013), one transaction, one WAL flush, instead of one of each per delivery. Each delivery
+// (src/db/functions/firebreak_ingest_batch.sql), one transaction, one WAL flush, instead of one of each per delivery. Each delivery
 // still succeeds or fails on its own (a subtransaction per item), and waits for the commit before its
 // sender is answered, so a 202 still means "on disk".
 import type { Queryable } from '../store/database.ts';

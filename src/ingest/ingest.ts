@@ -46,7 +46,7 @@ export type Accepted = Extract<IngestResult, { kind: 'accepted' }>;
 export class Ingestor {
   private readonly listeners: ((result: Accepted) => void)[] = [];
 
-  /** Wakes the workers once the runs are committed (drizzle/0007: not inside the ingest transaction). */
+  /** Wakes the workers once the runs are committed (not inside the ingest transaction: see src/db/functions/firebreak_ingest.sql). */
   private readonly wake: () => void;
 
   /** Deliveries that arrive together share a transaction and its WAL flush. */

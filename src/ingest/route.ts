@@ -1,5 +1,5 @@
 // Which runbooks an alert batch starts, and with what input. Pure: the incident write happens later,
-// in one transaction with the runs (see drizzle/0004_ingest_fn.sql).
+// in one transaction with the runs (see src/db/functions/firebreak_ingest.sql).
 import type { Alert, AlertBatch } from '../core/alert.ts';
 import { parseDuration } from '../core/duration.ts';
 import { uuidv7 } from '../core/uuid.ts';
@@ -15,7 +15,7 @@ export interface RunCandidate {
   dry_run: boolean;
   idempotency_key: string;
   concurrency_key: string | null;
-  /** The runbook's cooldown: on a reopen, held back if its last run ended within it (drizzle/0016). */
+  /** The runbook's cooldown: on a reopen, held back if its last run ended within it (src/db/functions/firebreak_ingest.sql). */
   cooldown_ms?: number | null;
   cooldown?: string | null;
 }

@@ -122,7 +122,7 @@ export interface DrillRunRow {
   requested_by: string;
 }
 
-/** The argument of firebreak_gameday_fire (drizzle/0009_gameday_fire_fn.sql). */
+/** The argument of firebreak_gameday_fire (src/db/functions/firebreak_gameday_fire.sql). */
 export interface FirePayload {
   schedule_id: string;
   trigger: 'schedule' | 'manual';

@@ -1,5 +1,5 @@
 // The statements of ingestion, each with its parameters in one typed function: the ingest transaction
-// (firebreak_ingest, drizzle/0004; firebreak_ingest_batch, drizzle/0013 — their text is what the
+// (src/db/functions/firebreak_ingest.sql and firebreak_ingest_batch.sql — their text is what the
 // ingest bench measures, keep it as it is), dead letters, and the open alerts the Kubernetes watcher
 // resumes from.
 import { randomUUID } from 'node:crypto';
@@ -53,7 +53,7 @@ export async function insertDeadLetter(
   return id;
 }
 
-/** Wakes the workers once runs are committed (drizzle/0007: not inside the ingest transaction). */
+/** Wakes the workers once runs are committed (not inside the ingest transaction: see src/db/functions/firebreak_ingest.sql). */
 export function runWaker(driver: Database): () => void {
   return coalescedNotify(driver, WAKE_CHANNEL, 'run');
 }

@@ -58,7 +58,7 @@ export async function removeUndeclaredSchedules(
 const FIRE_SQL =
   'SELECT outcome, fire_id, incident_id, run_id FROM firebreak_gameday_fire($1::text::jsonb, $2)';
 
-/** Claims the due time, opens the drill incident and creates its run, in one call (drizzle/0009). */
+/** Claims the due time, opens the drill incident and creates its run, in one call (src/db/functions/firebreak_gameday_fire.sql). */
 export async function fireGameDay(
   db: Queryable,
   p: { payload: FirePayload; now: Date },
