@@ -3,8 +3,8 @@
 import type { z } from 'zod';
 import type { AlertSource } from '../core/alert.ts';
 import type { Duration } from '../core/duration.ts';
+import type { EvidenceKind } from '../core/evidence.ts';
 import type { RetryPolicy } from '../core/retry.ts';
-import type { EvidenceKind } from '../store/records.ts';
 import type { CircuitBreakerOptions } from './circuit-breaker.ts';
 
 export type StepKind = 'diagnostic' | 'mitigation' | 'approval' | 'sleep' | 'notify' | 'forEach';

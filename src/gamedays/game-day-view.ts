@@ -1,7 +1,8 @@
 // What GET /api/gamedays and `firebreak gameday list` show of each schedule: the next due time, the last
 // fire and the last scorecard.
+
+import { nextFireAfter, parseSchedule } from '../core/cron.ts';
 import type { RunbookRegistry } from '../runbooks/registry.ts';
-import { nextFireAfter, parseSchedule } from './cron.ts';
 import type { FireRecord } from './fire-rows.ts';
 import type { GameDayStore } from './game-day-store.ts';
 import { declaredGameDays } from './game-days.ts';
