@@ -13,10 +13,10 @@ import type { Store } from '../store/store.ts';
 import { CircuitBreakers } from './circuit-breakers.ts';
 import { EngineEvents } from './events.ts';
 import { type ExecutorConfig, RunExecutor } from './executor.ts';
+import { stepKinds } from './kinds/index.ts';
 import { type Notifier, nullNotifier } from './notifier.ts';
 import { saga } from './saga.ts';
 import type { FetchLike, HostCommandRunner, SecretReader } from './step-context.ts';
-import { stepKinds } from './step-kinds.ts';
 
 export interface EngineConfig extends ExecutorConfig {
   workerId: string;

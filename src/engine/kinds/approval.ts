@@ -1,0 +1,15 @@
+// approval: a gate on its own; the run waits as a row until the policy is met (approval-gate.ts).
+import { approvalGate } from '../approval-gate.ts';
+import { succeed } from '../step-results.ts';
+import { done, gateSummary, type StepKindHandler } from './kind.ts';
+
+export const approval: StepKindHandler<'approval'> = {
+  async execute(ex, def, st) {
+    const a = def.approval;
+    const gate = await approvalGate(ex, st, def.name, a, await gateSummary(ex, def, st, a));
+    if (gate.type !== 'approved') return gate.outcome;
+    const output = { approved: true, approvalId: gate.approvalId, by: gate.by, via: gate.via };
+    await succeed(ex, st, { stepName: def.name, output });
+    return done;
+  },
+};
