@@ -35,11 +35,10 @@ import type { EngineEventMap, EngineEvents, StepRef } from './events.ts';
 import type { Notifier } from './notifier.ts';
 import { Parking } from './parking.ts';
 import { Interrupted, RunCommits, type RunTransition } from './run-commits.ts';
+import { RunSteps } from './run-steps.ts';
 import type { FetchLike, HostCommandRunner, InvocationScope, SecretReader } from './step-context.ts';
-import { newStepState, type StepOutcome, type StepState, stepStateOf } from './step-state.ts';
-
-export { Interrupted } from './run-commits.ts';
-export type { StepOutcome, StepState } from './step-state.ts';
+import type { StepOutcome, StepState } from './step-state.ts';
+import { driftedSteps } from './version-drift.ts';
 
 export interface ExecutorConfig {
   /** Waits up to this long (retry backoff, short sleeps, verify delays) happen in memory under the lease. */
@@ -94,8 +93,7 @@ export class RunExecutor {
   readonly config: ExecutorConfig;
   readonly approvals: ApprovalRows;
   private lifecycle: ExecutorState;
-  private readonly states = new Map<string, StepState>();
-  private applyCounter = 0;
+  private readonly steps: RunSteps;
   private interruptWaiters: (() => void)[] = [];
   private readonly commits: RunCommits;
   private readonly parking: Parking;
@@ -120,7 +118,7 @@ export class RunExecutor {
       incidentId: run.incidentId,
       requestedBy: run.requestedBy,
     };
-    for (const s of existingSteps) this.states.set(s.stepKey, stepStateOf(s));
+    this.steps = new RunSteps(run.id, existingSteps);
     this.commits = new RunCommits({
       store: deps.store,
       lease: deps.lease,
@@ -212,36 +210,23 @@ export class RunExecutor {
   }
 
   state(key: string, kind: string): StepState {
-    let st = this.states.get(key);
-    if (!st) {
-      st = newStepState(key, kind);
-      this.states.set(key, st);
-    }
-    return st;
+    return this.steps.state(key, kind);
   }
 
   stepStatus(name: string): StepStatus {
-    return this.states.get(name)?.status ?? 'pending';
+    return this.steps.status(name);
   }
 
   outputs(): Outputs {
-    const out: Outputs = {};
-    for (const s of this.rb.steps) {
-      const st = this.states.get(s.name);
-      if (st?.status === 'succeeded') out[s.name] = st.output;
-    }
-    return out;
+    return this.steps.outputs(this.rb.steps);
   }
 
   appliedMitigations(): StepState[] {
-    return [...this.states.values()]
-      .filter((s) => s.kind === 'mitigation' && s.applyOrder !== null)
-      .sort((a, b) => (b.applyOrder ?? 0) - (a.applyOrder ?? 0));
+    return this.steps.appliedMitigations();
   }
 
   markApplied(st: StepState): void {
-    const known = [...this.states.values()].map((s) => s.applyOrder ?? 0);
-    st.applyOrder = Math.max(0, ...known) + 1 + this.applyCounter++;
+    this.steps.markApplied(st);
   }
 
   /** What a step function's context is built from, for one invocation of the step `st`. */
@@ -284,23 +269,11 @@ export class RunExecutor {
   }
 
   idempotencyKey(stepKey: string): string {
-    return `${this.runId}:${stepKey}`;
+    return this.steps.idempotencyKey(stepKey);
   }
 
   stepWrite(st: StepState, extra: Partial<StepWrite> = {}): StepWrite {
-    return {
-      stepKey: st.key,
-      kind: st.kind,
-      status: st.status,
-      attempt: st.attempt,
-      output: st.output,
-      error: st.error,
-      state: st.state,
-      idempotencyKey: this.idempotencyKey(st.key),
-      startedAt: st.startedAt,
-      finishedAt: st.finishedAt,
-      ...extra,
-    };
+    return this.steps.write(st, extra);
   }
 
   event(type: string, stepKey: string | null, data?: unknown): EventWrite {
@@ -375,15 +348,7 @@ export class RunExecutor {
   /** A changed definition may go on only if every step still to run exists unchanged in name and kind. */
   private driftProblem(): SerializedError | null {
     if (this.run.runbookVersion === this.rb.version) return null;
-    const missing = this.run.plan
-      .filter((p) => {
-        const st = this.states.get(p.name);
-        const done = st && (satisfiesNeeds(st.status) || st.status === 'reverted');
-        const needsRevert = st?.kind === 'mitigation' && st.applyOrder !== null;
-        return !done || needsRevert;
-      })
-      .filter((p) => this.rb.defs.get(p.name)?.kind !== p.kind)
-      .map((p) => p.name);
+    const missing = driftedSteps(this.run.plan, (name) => this.steps.get(name), this.rb.defs);
     if (missing.length > 0) {
       return serializeError(new VersionDriftError(this.run.runbookId, missing));
     }
@@ -422,7 +387,7 @@ export class RunExecutor {
       // The record result() returns when the run ends here is built from this one.
       this.run.runbookVersion = version;
     }
-    const alreadyFailed = [...this.states.values()].find((s) => isStepFailure(s.status));
+    const alreadyFailed = this.steps.all().find((s) => isStepFailure(s.status));
     if (alreadyFailed)
       failure = stepFailure(
         alreadyFailed.key,
