@@ -32,14 +32,18 @@ export function policyRecord(p: ApprovalPolicy): Record<string, unknown> {
  */
 export type GateField = 'approvalId' | 'budgetApprovalId';
 
-export async function approvalGate(
-  ex: RunExecutor,
-  st: StepState,
-  stepName: string,
-  policy: ApprovalPolicy,
-  summary: string | null,
-  field: GateField = 'approvalId',
-): Promise<GateResult> {
+export interface GateOptions {
+  /** The step's name in the runbook (shown to approvers, in events). */
+  stepName: string;
+  policy: ApprovalPolicy;
+  /** Shown to approvers when the gate opens; null for none. */
+  summary: string | null;
+  /** Where the step keeps this gate's id. Default `approvalId`. */
+  field?: GateField;
+}
+
+export async function approvalGate(ex: RunExecutor, st: StepState, gate: GateOptions): Promise<GateResult> {
+  const { stepName, policy, summary, field = 'approvalId' } = gate;
   const approvalId = st.state[field] as string | undefined;
   if (!approvalId) return request(ex, st, stepName, policy, summary, field);
   let approval = await ex.db('approval read', () => ex.approvals.getApproval(approvalId));

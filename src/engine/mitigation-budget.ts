@@ -67,7 +67,12 @@ export async function checkBudget(
   }
   let override: { approvalId: string; by: string[] } | null = null;
   if (st.state.budgetApprovalId) {
-    const gate = await approvalGate(ex, st, def.name, gatePolicy(def), null, 'budgetApprovalId');
+    const gate = await approvalGate(ex, st, {
+      stepName: def.name,
+      policy: gatePolicy(def),
+      summary: null,
+      field: 'budgetApprovalId',
+    });
     if (gate.type !== 'approved') return { type: 'outcome', outcome: gate.outcome };
     override = { approvalId: gate.approvalId, by: gate.by };
   }
@@ -202,7 +207,12 @@ async function exceeded(
   if (onExceeded === 'fail') {
     return { type: 'fail', error: serializeError(new BudgetExceededError(label, details)) };
   }
-  const gate = await approvalGate(ex, st, def.name, gatePolicy(def), label, 'budgetApprovalId');
+  const gate = await approvalGate(ex, st, {
+    stepName: def.name,
+    policy: gatePolicy(def),
+    summary: label,
+    field: 'budgetApprovalId',
+  });
   if (gate.type !== 'approved') return { type: 'outcome', outcome: gate.outcome };
   // A new gate always waits; were it settled at once, the next visit counts the apply with it.
   return { type: 'outcome', outcome: { type: 'parked', wakeAt: now } };

@@ -26,13 +26,8 @@ export const mitigation = {
     if (st.state.phase !== 'applied') {
       if (await ex.killSwitchOn()) return holdForKillSwitch(ex, st);
       if (m.approval && !st.state.approvedBy) {
-        const gate = await approvalGate(
-          ex,
-          st,
-          def.name,
-          m.approval,
-          await gateSummary(ex, def, st, m.approval),
-        );
+        const summary = await gateSummary(ex, def, st, m.approval);
+        const gate = await approvalGate(ex, st, { stepName: def.name, policy: m.approval, summary });
         if (gate.type !== 'approved') return gate.outcome;
         st.state.approvedBy = gate.by;
         st.status = 'pending';
