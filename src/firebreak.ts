@@ -6,7 +6,7 @@ import type { Logger } from './core/logger.ts';
 import { MIN_SECRET_LENGTH, type Redactor, redactor } from './core/redact.ts';
 import { type PoolMode, unavailable } from './db/driver.ts';
 import type { AnyRunbook } from './dsl/runbook.ts';
-import { Engine, type EngineConfig, type StartOptions } from './engine/engine.ts';
+import { compileEngineOptions, Engine, type EngineConfig, type StartOptions } from './engine/engine.ts';
 import type { Notifier } from './engine/notifier.ts';
 import type { FetchLike } from './engine/step-context.ts';
 import { sshClient } from './integrations/ssh/client.ts';
@@ -82,6 +82,7 @@ export interface Firebreak {
 }
 
 export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Firebreak> {
+  compileEngineOptions(opts.engine); // impossible engine options are refused before the database opens
   const opening = opts.opening ?? beginOpening(opts);
   const loading = opening.loading ?? beginLoading(opts.runbooksDir);
   const driver = await opening.driver;

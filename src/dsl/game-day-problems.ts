@@ -1,7 +1,8 @@
 // Load-time checks of a runbook's game days, so a drill that could never start is reported with the
 // runbook file instead of failing at 10:00 on a Wednesday.
+
+import { parseSchedule } from '../core/cron.ts';
 import { durationError } from '../core/duration.ts';
-import { parseSchedule } from '../gamedays/cron.ts';
 import type { AnyRunbook } from './runbook.ts';
 import { triggerProblems } from './triggers.ts';
 import type { GameDay } from './types.ts';

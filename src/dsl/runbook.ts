@@ -14,6 +14,8 @@ import type {
   SleepOptions,
   StepContext,
   StepDef,
+  StepDefCommon,
+  StepDefOf,
 } from './types.ts';
 
 const RUNBOOK = Symbol.for('firebreak.runbook');
@@ -49,7 +51,7 @@ export class Runbook<Schema extends z.ZodType = z.ZodType, S extends Outputs = {
   ): Runbook<Schema, Add<S, N, Awaited<O>>>;
   diagnostic(name: string, a: unknown, b?: unknown): unknown {
     const [opts, fn] = typeof a === 'function' ? [{}, a] : [a as CommonStepOptions<unknown, Outputs>, b];
-    return this.add({ ...erase(opts), name, kind: 'diagnostic', run: fn as NonNullable<StepDef['run']> });
+    return this.add({ ...erase(opts), name, kind: 'diagnostic', run: fn as StepDefOf<'diagnostic'>['run'] });
   }
 
   /** A reversible change: apply, revert, optional verify, dryRun and approval gate. */
@@ -105,8 +107,8 @@ export class Runbook<Schema extends z.ZodType = z.ZodType, S extends Outputs = {
   }
 }
 
-function erase(opts: CommonStepOptions<unknown, Outputs>): Omit<StepDef, 'name' | 'kind'> {
-  const out: Omit<StepDef, 'name' | 'kind'> = { needs: opts.needs };
+function erase(opts: CommonStepOptions<unknown, Outputs>): Omit<StepDefCommon, 'name'> {
+  const out: Omit<StepDefCommon, 'name'> = { needs: opts.needs };
   if (opts.when) out.when = opts.when;
   if (opts.retry) out.retry = opts.retry;
   if (opts.timeout !== undefined) out.timeout = opts.timeout;

@@ -3,8 +3,8 @@
 import type { z } from 'zod';
 import type { AlertSource } from '../core/alert.ts';
 import type { Duration } from '../core/duration.ts';
+import type { EvidenceKind } from '../core/evidence.ts';
 import type { RetryPolicy } from '../core/retry.ts';
-import type { EvidenceKind } from '../store/records.ts';
 import type { CircuitBreakerOptions } from './circuit-breaker.ts';
 
 export type StepKind = 'diagnostic' | 'mitigation' | 'approval' | 'sleep' | 'notify' | 'forEach';
@@ -287,19 +287,36 @@ export interface RunbookOptions<Schema extends z.ZodType> {
   }) => Awaitable<{ title: string; body: string }[]>;
 }
 
-/** The runtime form of one step, with types erased. */
-export interface StepDef {
+/** What every step carries, whatever its kind (erased from `CommonStepOptions`). */
+export interface StepDefCommon {
   name: string;
-  kind: StepKind;
   /** As written; undefined means "after the previous step". */
   needs: readonly string[] | undefined;
   when?: (ctx: StepContext<unknown, Outputs>) => Awaitable<boolean>;
   retry?: Partial<RetryPolicy>;
   timeout?: Duration;
-  run?: (ctx: StepContext<unknown, Outputs>) => Awaitable<unknown>;
-  mitigation?: MitigationOptions<unknown, Outputs, unknown>;
-  approval?: ApprovalStepOptions<unknown, Outputs>;
-  sleep?: SleepOptions<unknown, Outputs>;
-  notify?: NotifyOptions<unknown, Outputs>;
-  forEach?: ForEachOptions<unknown, Outputs, unknown, unknown>;
 }
+
+/** The field that holds each kind's own options (a diagnostic's is its function). */
+interface KindFields {
+  diagnostic: { run: (ctx: StepContext<unknown, Outputs>) => Awaitable<unknown> };
+  mitigation: { mitigation: MitigationOptions<unknown, Outputs, unknown> };
+  approval: { approval: ApprovalStepOptions<unknown, Outputs> };
+  sleep: { sleep: SleepOptions<unknown, Outputs> };
+  notify: { notify: NotifyOptions<unknown, Outputs> };
+  forEach: { forEach: ForEachOptions<unknown, Outputs, unknown, unknown> };
+}
+
+type KindField = { [K in StepKind]: keyof KindFields[K] }[StepKind];
+
+/**
+ * The runtime form of one step of kind `K`, with types erased: the common fields and that kind's own.
+ * The other kinds' fields are declared absent, so code holding any StepDef may still read
+ * `def.mitigation?.budget` while code that checked `kind` gets the field without an assertion.
+ */
+export type StepDefOf<K extends StepKind> = K extends StepKind
+  ? StepDefCommon & { kind: K } & KindFields[K] & { [F in Exclude<KindField, keyof KindFields[K]>]?: never }
+  : never;
+
+/** The runtime form of one step, with types erased: a union discriminated by `kind`. */
+export type StepDef = StepDefOf<StepKind>;

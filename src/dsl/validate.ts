@@ -24,7 +24,7 @@ export function runbookProblems(rb: AnyRunbook): string[] {
     problems.push(...durationProblems(s.name, s.timeout, 'timeout'));
     if (s.kind === 'sleep') problems.push(...durationProblems(s.name, s.sleep?.duration, 'duration', true));
     if (s.kind === 'mitigation') {
-      const m = s.mitigation!;
+      const m = s.mitigation;
       if (typeof m.apply !== 'function') problems.push(`mitigation "${s.name}" has no apply function`);
       if (typeof m.revert !== 'function') problems.push(`mitigation "${s.name}" has no revert function`);
       problems.push(...durationProblems(s.name, m.verify?.after, 'verify.after'));

@@ -7,7 +7,9 @@ import type { SerializedError } from '../core/errors.ts';
 import { describeSerialized } from '../core/failure.ts';
 import type { ApprovalPolicy } from '../dsl/types.ts';
 import type { ApprovalRecord } from '../store/records.ts';
-import { Interrupted, type RunExecutor, type StepOutcome, type StepState } from './executor.ts';
+import type { RunExecutor } from './executor.ts';
+import { Interrupted } from './run-commits.ts';
+import type { StepOutcome, StepState } from './step-state.ts';
 
 export type GateResult =
   | { type: 'approved'; approvalId: string; by: string[]; via: string }
@@ -30,29 +32,33 @@ export function policyRecord(p: ApprovalPolicy): Record<string, unknown> {
  */
 export type GateField = 'approvalId' | 'budgetApprovalId';
 
-export async function approvalGate(
-  ex: RunExecutor,
-  st: StepState,
-  stepName: string,
-  policy: ApprovalPolicy,
-  summary: string | null,
-  field: GateField = 'approvalId',
-): Promise<GateResult> {
+export interface GateOptions {
+  /** The step's name in the runbook (shown to approvers, in events). */
+  stepName: string;
+  policy: ApprovalPolicy;
+  /** Shown to approvers when the gate opens; null for none. */
+  summary: string | null;
+  /** Where the step keeps this gate's id. Default `approvalId`. */
+  field?: GateField;
+}
+
+export async function approvalGate(ex: RunExecutor, st: StepState, gate: GateOptions): Promise<GateResult> {
+  const { stepName, policy, summary, field = 'approvalId' } = gate;
   const approvalId = st.state[field] as string | undefined;
   if (!approvalId) return request(ex, st, stepName, policy, summary, field);
-  let approval = await ex.db('approval read', () => ex.deps.store.getApproval(approvalId));
+  let approval = await ex.db('approval read', () => ex.approvals.getApproval(approvalId));
   if (!approval) throw new Error(`approval ${approvalId} of run ${ex.runId} is missing`);
   if (approval.status === 'pending') {
-    const now = ex.deps.clock.now();
+    const now = ex.now();
     if (!approval.expiresAt || now < approval.expiresAt) return parked(approval.expiresAt);
     const escalated = await maybeEscalate(ex, st, approval, policy, field);
     if (escalated) return escalated;
     const onTimeout = policy.onTimeout ?? 'reject';
     await ex.db('approval timeout', () =>
-      ex.deps.store.expireApproval(approvalId, onTimeout === 'approve' ? 'approved' : 'expired', now),
+      ex.approvals.expireApproval(approvalId, onTimeout === 'approve' ? 'approved' : 'expired', now),
     );
     // Read back: a decision may have won the race against the timeout.
-    approval = (await ex.db('approval read', () => ex.deps.store.getApproval(approvalId)))!;
+    approval = (await ex.db('approval read', () => ex.approvals.getApproval(approvalId)))!;
   }
   if (approval.status === 'approved') {
     const by = approval.decisions.filter((d) => d.decision === 'approve').map((d) => d.by);
@@ -76,7 +82,7 @@ async function request(
   field: GateField,
 ): Promise<GateResult> {
   const id = randomUUID();
-  const now = ex.deps.clock.now();
+  const now = ex.now();
   const expiresAt =
     policy.timeout === undefined ? null : new Date(now.getTime() + parseDuration(policy.timeout));
   Object.assign(st, { status: 'awaiting_approval', startedAt: st.startedAt ?? now });
@@ -97,13 +103,13 @@ async function request(
       ex.event('approval.requested', st.key, { approvalId: id, policy: policyRecord(policy), summary }),
     ],
   });
-  ex.deps.events.emit('approval.requested', { runId: ex.runId, step: stepName, approvalId: id });
-  const notifier = ex.deps.notifier;
+  ex.emit('approval.requested', { runId: ex.runId, step: stepName, approvalId: id });
+  const notifier = ex.notifier;
   await ex
     .db('approval notification', async () => notifier.approvalRequested?.(ex.info, id, stepName, summary))
     .catch((err) => {
       if (err instanceof Interrupted) throw err;
-      ex.deps.logger.warn('approval notification failed', {
+      ex.logger.warn('approval notification failed', {
         step: stepName,
         approvalId: id,
         error: (err as Error).message,
@@ -123,9 +129,9 @@ async function maybeEscalate(
   const onTimeout = policy.onTimeout;
   const mark = field === 'approvalId' ? 'escalated' : `${field}Escalated`;
   if (typeof onTimeout !== 'object' || st.state[mark]) return null;
-  const expiresAt = new Date(ex.deps.clock.now().getTime() + parseDuration(onTimeout.extend));
+  const expiresAt = new Date(ex.now().getTime() + parseDuration(onTimeout.extend));
   const extended = await ex.db('approval escalation', () =>
-    ex.deps.store.extendApproval(approval.id, expiresAt, onTimeout.escalate),
+    ex.approvals.extendApproval(approval.id, expiresAt, onTimeout.escalate),
   );
   if (!extended) return null;
   st.state[mark] = true;
@@ -135,7 +141,7 @@ async function maybeEscalate(
       ex.event('approval.escalated', st.key, { approvalId: approval.id, to: onTimeout.escalate, expiresAt }),
     ],
   });
-  await ex.deps.notifier
+  await ex.notifier
     .notify(
       ex.info,
       `Approval ${approval.id} (${st.key}) escalated to ${onTimeout.escalate}`,
@@ -157,7 +163,7 @@ async function settleRefusal(ex: RunExecutor, st: StepState, approval: ApprovalR
     nonRetryable: true,
     details: { approvalId: approval.id, decisions: approval.decisions },
   };
-  Object.assign(st, { status, error, finishedAt: ex.deps.clock.now() });
+  Object.assign(st, { status, error, finishedAt: ex.now() });
   await ex.commit({
     steps: [ex.stepWrite(st)],
     events: [

@@ -7,16 +7,24 @@ import { describeSerialized } from '../core/failure.ts';
 import { decideRetry, type RetryPolicy, retryPolicy } from '../core/retry.ts';
 import type { StepDef } from '../dsl/types.ts';
 import type { EvidenceWrite } from '../store/store.ts';
-import { Interrupted, type RunExecutor, type StepState } from './executor.ts';
+import type { RunExecutor } from './executor.ts';
+import { Interrupted } from './run-commits.ts';
 import { type Invocation, invoke } from './step-context.ts';
+import type { StepState } from './step-state.ts';
 
 export type AttemptResult<T> =
   | { ok: true; value: T; evidence: EvidenceWrite[]; startedAt: Date }
   | { ok: false; error: SerializedError; evidence: EvidenceWrite[]; startedAt: Date }
   | { parked: Date };
 
+/**
+ * The phase an attempt row records. A mitigation's dry run is tried as `run` (its tries count there) and
+ * recorded as `dry-run` when it ends.
+ */
+export type AttemptPhase = 'run' | 'apply' | 'verify' | 'revert' | 'items' | 'when' | 'dry-run';
+
 export interface PhaseOptions {
-  phase: 'run' | 'apply' | 'verify' | 'revert' | 'items' | 'when';
+  phase: AttemptPhase;
   policy: RetryPolicy;
   timeoutMs: number | undefined;
   /** Extra context fields (applied output, forEach item). */
@@ -52,7 +60,7 @@ export async function attempt<T>(
     tries[opts.phase] = (tries[opts.phase] ?? 0) + 1;
     st.attempt += 1;
     st.status = 'running';
-    const startedAt = ex.deps.clock.now();
+    const startedAt = ex.now();
     st.startedAt ??= startedAt;
     delete st.state.retryAt;
     // Progress marker: rides with the next group commit, not waited for.
@@ -70,7 +78,7 @@ export async function attempt<T>(
       },
       { wait: false },
     );
-    ex.deps.events.emit('step.started', ex.stepRef(st));
+    ex.emit('step.started', ex.stepRef(st));
     const result = await invoke(ex.scope(opts.stepName, st, opts.timeoutMs), (inv) =>
       fn(withExtra(inv, opts.extra)),
     );
@@ -87,7 +95,7 @@ export async function attempt<T>(
     const decision = deferred ?? decideRetry(opts.policy, tries[opts.phase]!, retryable);
     if (!decision.retry) return { ok: false, error, evidence: result.evidence, startedAt };
 
-    const dueAt = new Date(ex.deps.clock.now().getTime() + decision.delayMs);
+    const dueAt = new Date(ex.now().getTime() + decision.delayMs);
     st.status = 'pending';
     st.error = error;
     st.state.retryAt = dueAt.toISOString();
@@ -101,7 +109,7 @@ export async function attempt<T>(
           status: 'failed',
           error,
           startedAt,
-          finishedAt: ex.deps.clock.now(),
+          finishedAt: ex.now(),
         },
       ],
       evidence: result.evidence,
@@ -116,13 +124,13 @@ export async function attempt<T>(
         }),
       ],
     });
-    ex.deps.logger.warn('step attempt failed; retrying', {
+    ex.logger.warn('step attempt failed; retrying', {
       step: st.key,
       attempt: st.attempt,
       delayMs: decision.delayMs,
       error: describeSerialized(error),
     });
-    ex.deps.events.emit('step.retrying', {
+    ex.emit('step.retrying', {
       ...ex.stepRef(st),
       delayMs: decision.delayMs,
       error: describeSerialized(error),
@@ -149,7 +157,7 @@ function deferredRetry(
   const later = deferral(err);
   if (!later) return null;
   tries[phase] = (tries[phase] ?? 1) - 1;
-  const now = ex.deps.clock.now().getTime();
+  const now = ex.now().getTime();
   const since = (st.state.circuitWaitSince ?? {}) as Record<string, number>;
   st.state.circuitWaitSince = since;
   since[phase] ??= now;

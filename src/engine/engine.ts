@@ -1,7 +1,6 @@
 // The engine of one process: starts runs, claims due runs with leases, keeps the leases alive, and
 // reacts to wake-ups (LISTEN/NOTIFY) with polling as the fallback. Workers are stateless: any number of
 // processes can share one database.
-import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from '../core/clock.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { type Logger, silentLogger } from '../core/logger.ts';
@@ -11,35 +10,21 @@ import type { RunbookRegistry } from '../runbooks/registry.ts';
 import type { RunRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { CircuitBreakers } from './circuit-breakers.ts';
+import { compileEngineOptions, type EngineConfig, type EngineOptions } from './engine-options.ts';
 import { EngineEvents } from './events.ts';
-import { type ExecutorConfig, RunExecutor } from './executor.ts';
+import { RunExecutor } from './executor.ts';
+import { stepKinds } from './kinds/index.ts';
 import { type Notifier, nullNotifier } from './notifier.ts';
+
 import { saga } from './saga.ts';
 import type { FetchLike, HostCommandRunner, SecretReader } from './step-context.ts';
-import { stepKinds } from './step-kinds.ts';
 
-export interface EngineConfig extends ExecutorConfig {
-  workerId: string;
-  /** Runs executing at once in this process (global worker concurrency). */
-  maxConcurrentRuns: number;
-  leaseMs: number;
-  heartbeatMs: number;
-  /** Fallback when a NOTIFY is missed (or the connection was down). */
-  pollIntervalMs: number;
-  claimBatch: number;
-}
-
-export const defaultEngineConfig = (): EngineConfig => ({
-  workerId: `worker-${randomUUID().slice(0, 8)}`,
-  maxConcurrentRuns: 200,
-  leaseMs: 3_000,
-  heartbeatMs: 1_000,
-  pollIntervalMs: 1_000,
-  claimBatch: 32,
-  inlineWaitMaxMs: 1_000,
-  killSwitchRecheckMs: 5_000,
-  slotRetryMs: 2_000,
-});
+export {
+  compileEngineOptions,
+  defaultEngineConfig,
+  type EngineConfig,
+  type EngineOptions,
+} from './engine-options.ts';
 
 export interface StartOptions {
   idempotencyKey?: string | null;
@@ -54,7 +39,8 @@ export interface EngineDeps {
   clock?: Clock;
   logger?: Logger;
   notifier?: Notifier;
-  config?: Partial<EngineConfig>;
+  /** Checked once here (engine-options.ts): defaults filled in, impossible combinations refused. */
+  config?: EngineOptions;
   /** Behind every step's `ctx.http` (default global fetch); the testing kit passes its stub. */
   fetch?: FetchLike;
   /** Behind every step's `ctx.secret` (createFirebreak reads its environment and redacts what it reads). */
@@ -105,7 +91,7 @@ export class Engine {
     this.fetch = deps.fetch;
     this.secret = deps.secret;
     this.ssh = deps.ssh;
-    this.config = { ...defaultEngineConfig(), ...deps.config };
+    this.config = compileEngineOptions(deps.config);
     this.breakers = new CircuitBreakers(this.clock, this.events, this.logger);
   }
 

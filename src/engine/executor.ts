@@ -1,10 +1,11 @@
 // Drives one claimed run forward: starts ready steps, commits each result before anything that needs
 // it starts, parks the run (releasing its lease) when it can only wait, and hands over to the saga
 // when it fails or is cancelled. One executor per run per worker; the lease epoch fences stale ones.
+// The commit-retry loop (run-commits.ts), parking (parking.ts) and how a run ends (completion.ts) are
+// their own modules; step kinds (kinds/) and the saga see the narrow surface below, not its deps.
 import type { Clock } from '../core/clock.ts';
 import {
   FirebreakError,
-  innermostCause,
   LeaseLostError,
   type SerializedError,
   serializeError,
@@ -13,24 +14,31 @@ import {
 } from '../core/errors.ts';
 import { readySteps } from '../core/graph.ts';
 import type { Logger } from '../core/logger.ts';
-import {
-  isStepFailure,
-  isTerminalRun,
-  type RunStatus,
-  type StepStatus,
-  satisfiesNeeds,
-} from '../core/status.ts';
-import { uuidv7 } from '../core/uuid.ts';
-import { isTransientDbError, retryTransient } from '../db/transient.ts';
+import { isStepFailure, type RunStatus, type StepStatus, satisfiesNeeds } from '../core/status.ts';
+import { retryTransient } from '../db/transient.ts';
 import { type ResolvedCircuitBreaker, resolveCircuitBreaker } from '../dsl/circuit-breaker.ts';
 import type { Outputs, RunInfo, StepDef } from '../dsl/types.ts';
 import type { LoadedRunbook } from '../runbooks/registry.ts';
 import type { RunRecord, StepRecord } from '../store/records.ts';
-import type { EventWrite, Lease, RunWrite, StepWrite, Store, Transition } from '../store/store.ts';
+import type {
+  BudgetUse,
+  BudgetVerdict,
+  EventWrite,
+  Lease,
+  StepWrite,
+  Store,
+  Transition,
+} from '../store/store.ts';
 import type { CircuitBreakers } from './circuit-breakers.ts';
-import type { EngineEvents, StepRef } from './events.ts';
+import { RunReport, terminalTransition } from './completion.ts';
+import type { EngineEventMap, EngineEvents, StepRef } from './events.ts';
 import type { Notifier } from './notifier.ts';
+import { Parking } from './parking.ts';
+import { Interrupted, RunCommits, type RunTransition } from './run-commits.ts';
+import { RunSteps } from './run-steps.ts';
 import type { FetchLike, HostCommandRunner, InvocationScope, SecretReader } from './step-context.ts';
+import type { StepOutcome, StepState } from './step-state.ts';
+import { driftedSteps } from './version-drift.ts';
 
 export interface ExecutorConfig {
   /** Waits up to this long (retry backoff, short sleeps, verify delays) happen in memory under the lease. */
@@ -61,52 +69,48 @@ export interface ExecutorDeps {
   ssh?: HostCommandRunner | undefined;
 }
 
-/** What became of one step in this pass. */
-export type StepOutcome =
-  | { type: 'done' }
-  | { type: 'parked'; wakeAt: Date | null }
-  | { type: 'failed'; error: SerializedError };
+/**
+ * Where the executor is in its run's life:
+ * - running: the forward pass starts and commits steps;
+ * - cancelling: a cancel was asked for; the forward pass stops its steps and hands over to the saga;
+ * - completing: the commit that ends the run (succeeded) is under way or landed;
+ * - compensating: the saga reverts applied mitigations (a cancel asked for now changes nothing);
+ * - stopped: the lease is lost (or the engine stopped): nothing more is written, from any state.
+ */
+export type ExecutorState = 'running' | 'cancelling' | 'completing' | 'compensating' | 'stopped';
 
-/** The in-memory mirror of a step row; always written whole. */
-export interface StepState {
-  key: string;
-  kind: string;
-  status: StepStatus;
-  attempt: number;
-  output: unknown;
-  error: SerializedError | null;
-  state: Record<string, unknown>;
-  /** Order of application for mitigations (from the database, or assigned here for this pass). */
-  applyOrder: number | null;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-}
-
-export class Interrupted extends Error {}
+/** The gate's reads and conditional writes of approval rows. */
+export type ApprovalRows = Pick<Store, 'getApproval' | 'expireApproval' | 'extendApproval'>;
 
 export class RunExecutor {
   readonly runId: string;
   /** Aborts the steps in flight; compensation starts on a fresh one (see beginCompensation). */
   abort = new AbortController();
-  private readonly states = new Map<string, StepState>();
-  private cancelRequested: boolean;
-  private compensating = false;
-  private stopped = false;
-  private completed = false;
-  private applyCounter = 0;
-  private interruptWaiters: (() => void)[] = [];
-  /** wake_at as this executor last saw it; parking only overwrites that value (see apply-transitions). */
-  private seenWakeAt: Date | null;
   readonly info: RunInfo;
+  /** The run's logger (run id, runbook and incident on every line). */
+  readonly logger: Logger;
+  readonly notifier: Notifier;
+  readonly config: ExecutorConfig;
+  readonly approvals: ApprovalRows;
+  private lifecycle: ExecutorState;
+  private readonly steps: RunSteps;
+  private interruptWaiters: (() => void)[] = [];
+  private readonly commits: RunCommits;
+  private readonly parking: Parking;
+  private readonly report: RunReport;
+  private pendingVersionChange: string | null = null;
 
   constructor(
     public run: RunRecord,
-    readonly deps: ExecutorDeps,
+    private readonly deps: ExecutorDeps,
     existingSteps: readonly StepRecord[] = [],
   ) {
     this.runId = run.id;
-    this.cancelRequested = run.cancelRequested;
-    this.seenWakeAt = run.wakeAt;
+    this.lifecycle = run.cancelRequested ? 'cancelling' : 'running';
+    this.logger = deps.logger;
+    this.notifier = deps.notifier;
+    this.config = deps.config;
+    this.approvals = deps.store;
     this.info = {
       id: run.id,
       runbookId: run.runbookId,
@@ -114,47 +118,51 @@ export class RunExecutor {
       incidentId: run.incidentId,
       requestedBy: run.requestedBy,
     };
-    for (const s of existingSteps) {
-      this.states.set(s.stepKey, {
-        key: s.stepKey,
-        kind: s.kind,
-        status: s.status,
-        attempt: s.attempt,
-        output: s.output,
-        error: s.error,
-        state: s.state ?? {},
-        applyOrder: s.appliedSeq,
-        startedAt: s.startedAt,
-        finishedAt: s.finishedAt,
-      });
-    }
+    this.steps = new RunSteps(run.id, existingSteps);
+    this.commits = new RunCommits({
+      store: deps.store,
+      lease: deps.lease,
+      clock: deps.clock,
+      logger: deps.logger,
+      run: () => this.run,
+      stopped: () => this.isStopped,
+      leaseLost: () => this.leaseLost(),
+    });
+    this.parking = new Parking({
+      runId: run.id,
+      clock: deps.clock,
+      events: deps.events,
+      inlineWaitMaxMs: deps.config.inlineWaitMaxMs,
+      seenWakeAt: run.wakeAt,
+      commit: (t) => this.commit(t),
+      event: (type, stepKey, data) => this.event(type, stepKey, data),
+      signal: () => this.abort.signal,
+    });
+    this.report = new RunReport({ run, clock: deps.clock, logger: deps.logger, events: deps.events });
   }
 
+  // ---- lifecycle ---------------------------------------------------------------------------------
+
   get isStopped(): boolean {
-    return this.stopped;
+    return this.lifecycle === 'stopped';
   }
 
   /** Another worker owns the run now: stop without writing anything more. */
   leaseLost(): void {
-    if (this.stopped) return;
-    this.stopped = true;
+    if (this.lifecycle === 'stopped') return;
+    this.lifecycle = 'stopped';
     this.abort.abort(new LeaseLostError(this.runId));
     this.wakeInterrupts();
   }
 
   requestCancel(): void {
-    if (this.cancelRequested) return;
-    this.cancelRequested = true;
     // Reverts already under way finish: stopping them would leave the change applied.
-    if (this.compensating) return;
+    if (this.lifecycle !== 'running' && this.lifecycle !== 'completing') return;
+    this.lifecycle = 'cancelling';
     this.abort.abort(
       new FirebreakError('cancelled', `run ${this.runId} was cancelled`, { nonRetryable: true }),
     );
     this.wakeInterrupts();
-  }
-
-  get cancelling(): boolean {
-    return this.cancelRequested;
   }
 
   /**
@@ -162,8 +170,9 @@ export class RunExecutor {
    * that signal, or each would be interrupted before it starts; from here only a lost lease aborts.
    */
   beginCompensation(): void {
-    this.compensating = true;
-    if (!this.stopped && this.abort.signal.aborted) this.abort = new AbortController();
+    if (this.lifecycle === 'stopped') return;
+    this.lifecycle = 'compensating';
+    if (this.abort.signal.aborted) this.abort = new AbortController();
   }
 
   private wakeInterrupts(): void {
@@ -176,54 +185,48 @@ export class RunExecutor {
     return new Promise((resolve) => this.interruptWaiters.push(resolve));
   }
 
-  // ---- state access ------------------------------------------------------------------------------
+  // ---- what steps see ----------------------------------------------------------------------------
+
+  now(): Date {
+    return this.deps.clock.now();
+  }
+
+  emit<K extends keyof EngineEventMap>(type: K, payload: EngineEventMap[K]): void {
+    this.deps.events.emit(type, payload);
+  }
+
+  /** Whether the kill switch holds new mitigations (read through `db`, so a blip is retried). */
+  killSwitchOn(): Promise<boolean> {
+    return this.db('kill-switch read', () => this.deps.isPaused());
+  }
 
   get rb(): LoadedRunbook {
     return this.deps.runbook!;
   }
 
+  /** A step's definition in the runbook this worker has loaded (none when it is not loaded here). */
+  stepDef(name: string): StepDef | undefined {
+    return this.deps.runbook?.defs.get(name);
+  }
+
   state(key: string, kind: string): StepState {
-    let st = this.states.get(key);
-    if (!st) {
-      st = {
-        key,
-        kind,
-        status: 'pending',
-        attempt: 0,
-        output: null,
-        error: null,
-        state: {},
-        applyOrder: null,
-        startedAt: null,
-        finishedAt: null,
-      };
-      this.states.set(key, st);
-    }
-    return st;
+    return this.steps.state(key, kind);
   }
 
   stepStatus(name: string): StepStatus {
-    return this.states.get(name)?.status ?? 'pending';
+    return this.steps.status(name);
   }
 
   outputs(): Outputs {
-    const out: Outputs = {};
-    for (const s of this.rb.steps) {
-      const st = this.states.get(s.name);
-      if (st?.status === 'succeeded') out[s.name] = st.output;
-    }
-    return out;
+    return this.steps.outputs(this.rb.steps);
   }
 
   appliedMitigations(): StepState[] {
-    return [...this.states.values()]
-      .filter((s) => s.kind === 'mitigation' && s.applyOrder !== null)
-      .sort((a, b) => b.applyOrder! - a.applyOrder!);
+    return this.steps.appliedMitigations();
   }
 
   markApplied(st: StepState): void {
-    const known = [...this.states.values()].map((s) => s.applyOrder ?? 0);
-    st.applyOrder = Math.max(0, ...known) + 1 + this.applyCounter++;
+    this.steps.markApplied(st);
   }
 
   /** What a step function's context is built from, for one invocation of the step `st`. */
@@ -266,23 +269,15 @@ export class RunExecutor {
   }
 
   idempotencyKey(stepKey: string): string {
-    return `${this.runId}:${stepKey}`;
+    return this.steps.idempotencyKey(stepKey);
   }
 
   stepWrite(st: StepState, extra: Partial<StepWrite> = {}): StepWrite {
-    return {
-      stepKey: st.key,
-      kind: st.kind,
-      status: st.status,
-      attempt: st.attempt,
-      output: st.output,
-      error: st.error,
-      state: st.state,
-      idempotencyKey: this.idempotencyKey(st.key),
-      startedAt: st.startedAt,
-      finishedAt: st.finishedAt,
-      ...extra,
-    };
+    return this.steps.write(st, extra);
+  }
+
+  event(type: string, stepKey: string | null, data?: unknown): EventWrite {
+    return { type, stepKey, data, at: this.deps.clock.now() };
   }
 
   // ---- database access ---------------------------------------------------------------------------
@@ -293,84 +288,43 @@ export class RunExecutor {
    * database restart delays the run instead of failing it. Once the run is stopped it is interrupted.
    */
   async db<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    if (this.stopped) throw new Interrupted('lease lost');
+    if (this.isStopped) throw new Interrupted('lease lost');
     try {
-      return await retryTransient(fn, { what, giveUp: () => this.stopped, logger: this.deps.logger });
+      return await retryTransient(fn, { what, giveUp: () => this.isStopped, logger: this.deps.logger });
     } catch (err) {
-      if (this.stopped) throw new Interrupted('lease lost');
+      if (this.isStopped) throw new Interrupted('lease lost');
       throw err;
     }
   }
 
-  // ---- committing --------------------------------------------------------------------------------
+  /** Commits one transition of this run (run-commits.ts: retried until it lands or the lease is gone). */
+  commit(t: RunTransition, opts: { wait?: boolean } = {}): Promise<void> {
+    return this.commits.commit(t, opts);
+  }
 
-  /**
-   * Commits one transition of this run. A database error is retried until it goes through or the
-   * lease is gone (another worker then continues the run, at worst re-running this step).
-   */
-  async commit(t: Omit<Transition, 'runId' | 'incidentId'>, opts: { wait?: boolean } = {}): Promise<void> {
-    if (this.stopped) throw new Interrupted('lease lost');
-    // One commit id for every try: a try whose answer was lost after it landed makes the next a no-op.
-    const transition: Transition = {
-      runId: this.runId,
-      incidentId: this.run.incidentId,
-      commitId: uuidv7(),
-      ...t,
-    };
-    if (opts.wait === false) {
-      this.deps.store
-        .commit(this.deps.lease, transition, { wait: false })
-        .catch((err) => this.onCommitError(err));
-      return;
-    }
-    for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
-      try {
-        await this.deps.store.commit(this.deps.lease, transition);
-        this.noteFinal(transition.run);
-        return;
-      } catch (err) {
-        this.onCommitError(err);
-        if (this.stopped) throw new Interrupted('lease lost');
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
+  /** The commit of a budgeted apply (Store.commitBudgeted), under this run's lease. */
+  commitBudgeted(use: BudgetUse, transition: (v: BudgetVerdict) => Transition): Promise<BudgetVerdict> {
+    return this.commits.commitBudgeted(use, transition);
   }
 
   /** The run as committed when it reached a final state here; lets result() skip a read. */
-  final: RunRecord | null = null;
-
-  private noteFinal(w: RunWrite | undefined): void {
-    if (!w?.status || !isTerminalRun(w.status)) return;
-    this.final = {
-      ...this.run,
-      status: w.status,
-      output: w.output === undefined ? this.run.output : w.output,
-      error: w.error === undefined ? this.run.error : w.error,
-      finishedAt: w.finishedAt ?? this.deps.clock.now(),
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      wakeAt: null,
-    };
+  get final(): RunRecord | null {
+    return this.commits.final;
   }
 
-  private onCommitError(err: unknown): void {
-    if (err instanceof LeaseLostError) {
-      this.deps.logger.warn('lease lost; another worker continues this run', { runId: this.runId });
-      this.leaseLost();
-      return;
-    }
-    // A connection-class error is expected around restarts; anything else is a bug worth an error line.
-    const level = isTransientDbError(err) ? 'warn' : 'error';
-    this.deps.logger[level]('commit failed; retrying', { runId: this.runId, error: (err as Error).message });
+  /** Releases the lease; the run costs a row until `wakeAt` (or an approval, cancel or slot wake-up). */
+  park(wakeAt: Date | null, events: EventWrite[], status: RunStatus = 'waiting'): Promise<void> {
+    return this.parking.park(wakeAt, events, status);
   }
 
-  event(type: string, stepKey: string | null, data?: unknown): EventWrite {
-    return { type, stepKey, data, at: this.deps.clock.now() };
+  /** Waits in memory if `dueAt` is soon (then null), else returns the time to park until. */
+  waitOrPark(dueAt: Date): Promise<Date | null> {
+    return this.parking.waitOrPark(dueAt);
   }
 
   // ---- the forward pass --------------------------------------------------------------------------
 
-  async execute(kinds: StepKindHandlers, saga: Saga): Promise<void> {
+  async execute(kinds: StepRunner, saga: Saga): Promise<void> {
     try {
       if (!this.deps.runbook) {
         const error = serializeError(
@@ -379,13 +333,14 @@ export class RunExecutor {
         return await saga.compensate(this, 'failed', error);
       }
       if (this.run.status === 'compensating') return await saga.resume(this);
-      if (this.cancelRequested) return await saga.compensate(this, 'cancelled', cancelledError(this.runId));
+      if (this.lifecycle === 'cancelling')
+        return await saga.compensate(this, 'cancelled', cancelledError(this.runId));
       const drift = this.driftProblem();
       if (drift) return await saga.compensate(this, 'failed', drift);
       if (!(await this.admitted())) return;
       await this.forward(kinds, saga);
     } catch (err) {
-      if (err instanceof Interrupted || this.stopped) return;
+      if (err instanceof Interrupted || this.isStopped) return;
       throw err;
     }
   }
@@ -393,23 +348,13 @@ export class RunExecutor {
   /** A changed definition may go on only if every step still to run exists unchanged in name and kind. */
   private driftProblem(): SerializedError | null {
     if (this.run.runbookVersion === this.rb.version) return null;
-    const missing = this.run.plan
-      .filter((p) => {
-        const st = this.states.get(p.name);
-        const done = st && (satisfiesNeeds(st.status) || st.status === 'reverted');
-        const needsRevert = st?.kind === 'mitigation' && st.applyOrder !== null;
-        return !done || needsRevert;
-      })
-      .filter((p) => this.rb.defs.get(p.name)?.kind !== p.kind)
-      .map((p) => p.name);
+    const missing = driftedSteps(this.run.plan, (name) => this.steps.get(name), this.rb.defs);
     if (missing.length > 0) {
       return serializeError(new VersionDriftError(this.run.runbookId, missing));
     }
     this.pendingVersionChange = this.rb.version;
     return null;
   }
-
-  private pendingVersionChange: string | null = null;
 
   /** Per-runbook concurrency: hold one of the key's slots while active. */
   private async admitted(): Promise<boolean> {
@@ -424,7 +369,12 @@ export class RunExecutor {
     return false;
   }
 
-  private async forward(kinds: StepKindHandlers, saga: Saga): Promise<void> {
+  /** Running, or completing: the states in which the forward pass goes on starting steps. */
+  private get goingOn(): boolean {
+    return this.lifecycle === 'running' || this.lifecycle === 'completing';
+  }
+
+  private async forward(kinds: StepRunner, saga: Saga): Promise<void> {
     const running = new Map<string, Promise<void>>();
     const parked = new Map<string, Date | null>();
     let failure: SerializedError | null = null;
@@ -437,14 +387,14 @@ export class RunExecutor {
       // The record result() returns when the run ends here is built from this one.
       this.run.runbookVersion = version;
     }
-    const alreadyFailed = [...this.states.values()].find((s) => isStepFailure(s.status));
+    const alreadyFailed = this.steps.all().find((s) => isStepFailure(s.status));
     if (alreadyFailed)
       failure = stepFailure(
         alreadyFailed.key,
         alreadyFailed.error ?? { name: 'Error', code: 'failed', message: 'step failed', nonRetryable: true },
       );
 
-    while (!this.stopped && !this.cancelRequested && !failure) {
+    while (this.goingOn && !failure) {
       for (const s of readySteps(this.rb.steps, (n) => this.stepStatus(n))) {
         if (running.has(s.name) || parked.has(s.name)) continue;
         const def = this.rb.defs.get(s.name)!;
@@ -464,15 +414,21 @@ export class RunExecutor {
       if (running.size === 0) break;
       await Promise.race([...running.values(), this.interrupted()]);
     }
-    if (this.stopped) return;
-    if (this.cancelRequested || failure) {
+    if (this.isStopped) return;
+    if (this.lifecycle === 'cancelling' || failure) {
       this.abort.abort(new Interrupted('run stopping'));
       await Promise.allSettled(running.values());
-      if (this.stopped) return;
-      const reason: RunStatus = this.cancelRequested ? 'cancelled' : 'failed';
-      return saga.compensate(this, reason, this.cancelRequested ? cancelledError(this.runId) : failure!);
+      // The lifecycle may have moved while the steps stopped (a lost lease, a cancel).
+      const now = this.lifecycle as ExecutorState;
+      if (now === 'stopped') return;
+      const cancelled = now === 'cancelling';
+      return saga.compensate(
+        this,
+        cancelled ? 'cancelled' : 'failed',
+        cancelled ? cancelledError(this.runId) : failure!,
+      );
     }
-    if (this.completed) {
+    if (this.lifecycle === 'completing') {
       // The last step's commit carried the run's completion (see completionFor).
       this.runFinished('succeeded');
       return;
@@ -490,91 +446,40 @@ export class RunExecutor {
   /** When committing `stepName` ends the run, the run's own completion rides in the same commit. */
   completionFor(stepName: string, output: unknown): Partial<Transition> {
     if (!this.allDone(stepName)) return {};
-    this.completed = true;
+    this.complete();
     const outputs = { ...this.outputs(), [stepName]: output };
     return this.terminal('succeeded', outputs, null);
   }
 
+  /** From running, the run is completing (a cancel or a lost lease that came first still wins). */
+  private complete(): void {
+    if (this.lifecycle === 'running') this.lifecycle = 'completing';
+  }
+
   terminal(status: RunStatus, output: unknown, error: SerializedError | null): Partial<Transition> {
-    const now = this.deps.clock.now();
-    const run: RunWrite = { status, finishedAt: now, releaseLease: true, wakeAt: null };
-    if (output !== undefined) run.output = output;
-    if (error) run.error = error;
-    return { run, events: [this.event(`run.${status}`, null, error ? { error } : undefined)] };
+    const event = (type: string, stepKey: string | null, data?: unknown) => this.event(type, stepKey, data);
+    return terminalTransition({ status, output, error, now: this.deps.clock.now(), event });
   }
 
   private async finish(): Promise<void> {
-    this.completed = true;
+    this.complete();
     await this.commit(this.terminal('succeeded', this.outputs(), null));
     this.runFinished('succeeded');
   }
 
   /** After the final commit: the run's end, timed from its creation (end to end), and why it failed. */
   runFinished(status: RunStatus, error?: SerializedError | null): void {
-    const durationMs = Math.max(0, this.deps.clock.now().getTime() - this.run.createdAt.getTime());
-    if (error) {
-      const root = innermostCause(error);
-      this.deps.logger.warn('run finished', {
-        status,
-        durationMs,
-        ...(typeof error.details?.step === 'string' ? { step: error.details.step } : {}),
-        code: error.code,
-        error: error.message,
-        ...(root === error ? {} : { cause: root.message }),
-      });
-    } else this.deps.logger.info('run finished', { status, durationMs });
-    this.deps.events.emit('run.finished', {
-      runId: this.runId,
-      runbookId: this.run.runbookId,
-      status,
-      durationMs,
-    });
+    this.report.runFinished(status, error);
   }
 
   /** The fields of every step event. */
   stepRef(st: StepState): StepRef {
-    return {
-      runId: this.runId,
-      runbookId: this.run.runbookId,
-      step: st.key,
-      kind: st.kind,
-      attempt: st.attempt,
-    };
+    return this.report.stepRef(st);
   }
 
   /** After the commit that ended a step (in st.status): the step's end, timed from its first attempt. */
   stepFinished(st: StepState, error?: string): void {
-    const durationMs =
-      st.startedAt && st.finishedAt ? Math.max(0, st.finishedAt.getTime() - st.startedAt.getTime()) : null;
-    const line = { step: st.key, kind: st.kind, attempt: st.attempt, status: st.status, durationMs };
-    if (isStepFailure(st.status)) this.deps.logger.warn('step failed', { ...line, error });
-    else this.deps.logger.debug('step finished', line);
-    this.deps.events.emit('step.finished', {
-      ...this.stepRef(st),
-      status: st.status,
-      durationMs,
-      ...(error === undefined ? {} : { error }),
-    });
-  }
-
-  /** Releases the lease; the run costs a row until `wakeAt` (or an approval, cancel or slot wake-up). */
-  async park(wakeAt: Date | null, events: EventWrite[], status: RunStatus = 'waiting'): Promise<void> {
-    await this.commit({
-      run: { status, wakeAt, expectWakeAt: this.seenWakeAt, releaseLease: true },
-      events: [...events, this.event('run.waiting', null, { wakeAt: wakeAt?.toISOString() ?? null })],
-    });
-    this.deps.events.emit('run.parked', { runId: this.runId, wakeAt });
-  }
-
-  /** Calls `waitMs` later in memory if short, else returns the time to park until. */
-  async waitOrPark(dueAt: Date): Promise<Date | null> {
-    const ms = dueAt.getTime() - this.deps.clock.now().getTime();
-    if (ms <= 0) return null;
-    if (ms > this.deps.config.inlineWaitMaxMs) return dueAt;
-    await this.deps.clock.sleep(ms, this.abort.signal).catch(() => {
-      throw new Interrupted('aborted while waiting');
-    });
-    return null;
+    this.report.stepFinished(st, error);
   }
 }
 
@@ -588,7 +493,8 @@ function earliest(dates: readonly (Date | null)[]): Date | null {
   return new Date(Math.min(...real.map((d) => d.getTime())));
 }
 
-export interface StepKindHandlers {
+/** Runs one ready step of the forward pass (kinds/index.ts: the registry keyed by kind). */
+export interface StepRunner {
   run(ex: RunExecutor, def: StepDef): Promise<StepOutcome>;
 }
 

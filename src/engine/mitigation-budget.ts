@@ -12,10 +12,12 @@ import {
   serializeError,
 } from '../core/errors.ts';
 import { uuidv7 } from '../core/uuid.ts';
-import type { ApprovalPolicy, MitigationBudget, StepDef } from '../dsl/types.ts';
+import type { ApprovalPolicy, MitigationBudget, StepDefOf } from '../dsl/types.ts';
 import type { BudgetUse, BudgetVerdict, Transition } from '../store/store.ts';
 import { approvalGate } from './approval-gate.ts';
-import { Interrupted, type RunExecutor, type StepOutcome, type StepState } from './executor.ts';
+import type { RunExecutor } from './executor.ts';
+import { Interrupted } from './run-commits.ts';
+import type { StepOutcome, StepState } from './step-state.ts';
 
 /** What a step keeps about its budget in `state.budget`: a resumed run and the run page read it. */
 export interface BudgetState {
@@ -40,8 +42,12 @@ export type BudgetCheck =
 
 const GO: BudgetCheck = { type: 'go' };
 
-export async function checkBudget(ex: RunExecutor, def: StepDef, st: StepState): Promise<BudgetCheck> {
-  const budget = def.mitigation?.budget;
+export async function checkBudget(
+  ex: RunExecutor,
+  def: StepDefOf<'mitigation'>,
+  st: StepState,
+): Promise<BudgetCheck> {
+  const budget = def.mitigation.budget;
   if (!budget) return GO;
   const prior = st.state.budget as BudgetState | undefined;
   if (prior?.countedAt) return GO;
@@ -61,14 +67,19 @@ export async function checkBudget(ex: RunExecutor, def: StepDef, st: StepState):
   }
   let override: { approvalId: string; by: string[] } | null = null;
   if (st.state.budgetApprovalId) {
-    const gate = await approvalGate(ex, st, def.name, gatePolicy(def), null, 'budgetApprovalId');
+    const gate = await approvalGate(ex, st, {
+      stepName: def.name,
+      policy: gatePolicy(def),
+      summary: null,
+      field: 'budgetApprovalId',
+    });
     if (gate.type !== 'approved') return { type: 'outcome', outcome: gate.outcome };
     override = { approvalId: gate.approvalId, by: gate.by };
   }
-  const now = ex.deps.clock.now();
+  const now = ex.now();
   const verdict = await count(ex, def, st, base, now, override);
   const outcome = verdict.admitted ? (override && !verdict.already ? 'overridden' : 'counted') : 'exceeded';
-  ex.deps.events.emit('mitigation.budget', {
+  ex.emit('mitigation.budget', {
     runId: ex.runId,
     runbookId: ex.run.runbookId,
     step: st.key,
@@ -98,7 +109,7 @@ function describe(runbookId: string, mitigation: string, b: MitigationBudget, in
 
 async function count(
   ex: RunExecutor,
-  def: StepDef,
+  def: StepDefOf<'mitigation'>,
   st: StepState,
   base: BudgetState,
   now: Date,
@@ -147,9 +158,7 @@ async function count(
   };
   let verdict: BudgetVerdict;
   try {
-    verdict = await ex.db('mitigation budget', () =>
-      ex.deps.store.commitBudgeted(ex.deps.lease, ex.runId, use, transition),
-    );
+    verdict = await ex.db('mitigation budget', () => ex.commitBudgeted(use, transition));
   } catch (err) {
     if (err instanceof LeaseLostError) {
       ex.leaseLost();
@@ -166,7 +175,7 @@ async function count(
 
 async function exceeded(
   ex: RunExecutor,
-  def: StepDef,
+  def: StepDefOf<'mitigation'>,
   st: StepState,
   base: BudgetState,
   v: BudgetVerdict,
@@ -179,7 +188,7 @@ async function exceeded(
     max: base.max,
     perMs: base.perMs,
   });
-  const onExceeded = def.mitigation!.budget!.onExceeded ?? 'approval';
+  const onExceeded = def.mitigation.budget?.onExceeded ?? 'approval';
   const freesAt = v.oldestAt ? budgetFreesAt(v.oldestAt, base.perMs).toISOString() : null;
   st.state.budget = { ...base, exceeded: { used: v.used, at: now.toISOString(), label } };
   const details = {
@@ -198,7 +207,12 @@ async function exceeded(
   if (onExceeded === 'fail') {
     return { type: 'fail', error: serializeError(new BudgetExceededError(label, details)) };
   }
-  const gate = await approvalGate(ex, st, def.name, gatePolicy(def), label, 'budgetApprovalId');
+  const gate = await approvalGate(ex, st, {
+    stepName: def.name,
+    policy: gatePolicy(def),
+    summary: label,
+    field: 'budgetApprovalId',
+  });
   if (gate.type !== 'approved') return { type: 'outcome', outcome: gate.outcome };
   // A new gate always waits; were it settled at once, the next visit counts the apply with it.
   return { type: 'outcome', outcome: { type: 'parked', wakeAt: now } };
@@ -208,8 +222,8 @@ async function exceeded(
  * Who may let an over-budget apply through: `budget.approval`, else the mitigation's own approvers.
  * It never opens by itself on a timeout: that would let every run overspend while nobody looks.
  */
-export function gatePolicy(def: StepDef): ApprovalPolicy {
-  const m = def.mitigation!;
+export function gatePolicy(def: StepDefOf<'mitigation'>): ApprovalPolicy {
+  const m = def.mitigation;
   const own: ApprovalPolicy = m.budget?.approval ?? m.approval ?? {};
   const { summary: _summary, ...who } = own;
   return { ...who, onTimeout: who.onTimeout === 'approve' || !who.onTimeout ? 'reject' : who.onTimeout };

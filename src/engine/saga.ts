@@ -1,15 +1,13 @@
 // The saga: when a run fails, is cancelled, or a gate refuses, every applied mitigation is reverted in
-// reverse order of application. Each revert is a durable, retried step; one that still fails leaves the
-// run revert_failed, which is loud (journal, log, event) because a change is left applied.
+// reverse order of application. Each revert is its kind's `compensate` (kinds/mitigation.ts), a durable,
+// retried attempt; one that still fails leaves the run revert_failed, which is loud (journal, log,
+// event) because a change is left applied.
 import type { SerializedError } from '../core/errors.ts';
-import { retryPolicy } from '../core/retry.ts';
 import type { RunStatus } from '../core/status.ts';
-import { attempt } from './attempts.ts';
-import type { RunExecutor, Saga, StepState } from './executor.ts';
-import { attemptRow } from './step-kinds.ts';
-
-/** Reverts get more patience than forward steps: leaving a mitigation applied is the worse outcome. */
-const REVERT_POLICY = { maxAttempts: 5, initialDelayMs: 500, backoffFactor: 2, maxDelayMs: 30_000 };
+import type { RunExecutor, Saga } from './executor.ts';
+import type { CompensateOutcome } from './kinds/kind.ts';
+import { mitigation, settleRevert } from './kinds/mitigation.ts';
+import type { StepState } from './step-state.ts';
 
 export const saga: Saga = {
   async compensate(ex, reason, error) {
@@ -58,69 +56,20 @@ async function revertAll(ex: RunExecutor, reason: RunStatus, error: SerializedEr
         : 'failed';
   await ex.commit(ex.terminal(final, undefined, error));
   if (final === 'revert_failed') {
-    ex.deps.logger.error('run left a mitigation applied: revert failed', { runId: ex.runId });
+    ex.logger.error('run left a mitigation applied: revert failed', { runId: ex.runId });
   }
   ex.runFinished(final, error);
 }
 
-async function revertOne(ex: RunExecutor, st: StepState): Promise<'reverted' | 'revert_failed' | 'parked'> {
-  const def = ex.deps.runbook?.defs.get(st.key);
-  const m = def?.kind === 'mitigation' ? def.mitigation : undefined;
-  const now = ex.deps.clock.now();
-  if (!m) {
-    const error = {
-      name: 'Error',
-      code: 'revert_missing',
-      message: `no revert for ${st.key} in this runbook version`,
-      nonRetryable: true,
-    };
-    return settle(ex, st, 'revert_failed', error, now);
-  }
-  const res = await attempt(
-    ex,
-    st,
-    {
-      phase: 'revert',
-      policy: retryPolicy({ ...REVERT_POLICY, ...m.revertRetry }),
-      timeoutMs: undefined,
-      stepName: st.key,
-      extra: { applied: st.state.applied ?? null },
-    },
-    (inv) => m.revert(inv.ctx as Parameters<typeof m.revert>[0]),
-  );
-  if ('parked' in res) {
-    await ex.park(res.parked, [], 'compensating');
-    return 'parked';
-  }
-  return settle(
-    ex,
-    st,
-    res.ok ? 'reverted' : 'revert_failed',
-    res.ok ? null : res.error,
-    res.startedAt,
-    res.evidence,
-  );
-}
-
-async function settle(
-  ex: RunExecutor,
-  st: StepState,
-  status: 'reverted' | 'revert_failed',
-  error: SerializedError | null,
-  startedAt: Date,
-  evidence: Parameters<RunExecutor['commit']>[0]['evidence'] = [],
-): Promise<'reverted' | 'revert_failed'> {
-  const now = ex.deps.clock.now();
-  Object.assign(st, { status, finishedAt: now });
-  if (error) st.error = error;
-  await ex.commit({
-    steps: [ex.stepWrite(st)],
-    attempts: [
-      attemptRow(st, 'revert', status === 'reverted' ? 'succeeded' : 'failed', error, startedAt, now),
-    ],
-    evidence: evidence ?? [],
-    events: [ex.event(`mitigation.${status}`, st.key, error ? { error } : undefined)],
-  });
-  ex.deps.events.emit('mitigation.reverted', { runId: ex.runId, step: st.key, status });
-  return status;
+/** Reverts one applied mitigation with the definition this worker has loaded. */
+function revertOne(ex: RunExecutor, st: StepState): Promise<CompensateOutcome> {
+  const def = ex.stepDef(st.key);
+  if (def?.kind === 'mitigation') return mitigation.compensate(ex, def, st);
+  const error = {
+    name: 'Error',
+    code: 'revert_missing',
+    message: `no revert for ${st.key} in this runbook version`,
+    nonRetryable: true,
+  };
+  return settleRevert(ex, st, { status: 'revert_failed', error, startedAt: ex.now() });
 }

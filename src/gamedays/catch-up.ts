@@ -12,9 +12,9 @@
 // - nextDueAt is the first due time after now (after lastFiredAt when a replica's clock is behind it).
 // Pure: no clock, no I/O; the caller passes now and records the result atomically.
 
-import type { Schedule } from './cron.ts';
-import { dueInstantsAfter } from './fire-times.ts';
-import { DAY_MS, HOUR_MS } from './zone.ts';
+import type { Schedule } from '../core/cron.ts';
+import { dueInstantsAfter } from '../core/fire-times.ts';
+import { DAY_MS, HOUR_MS } from '../core/zone.ts';
 
 export const SKIPPED_LIST_LIMIT = 100;
 export const MISSED_SCAN_LIMIT = 10_000;

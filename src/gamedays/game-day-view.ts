@@ -1,9 +1,10 @@
 // What GET /api/gamedays and `firebreak gameday list` show of each schedule: the next due time, the last
 // fire and the last scorecard.
+
+import { nextFireAfter, parseSchedule } from '../core/cron.ts';
 import type { RunbookRegistry } from '../runbooks/registry.ts';
 import type { FireRecord } from '../store/gameday-records.ts';
 import type { GameDayStore } from '../store/gamedays.ts';
-import { nextFireAfter, parseSchedule } from './cron.ts';
 import { declaredGameDays } from './game-days.ts';
 
 export interface GameDayView {

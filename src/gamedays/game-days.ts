@@ -1,12 +1,13 @@
 // The game days the loaded runbooks declare, and what a drill records about its game day when it fires
 // (settings): later steps of the drill (detection, approvals, rollback, scorecard) read that snapshot, so
 // any replica can follow a drill up, and a runbook edited meanwhile does not change a drill under way.
+
+import { parseSchedule, type Schedule } from '../core/cron.ts';
 import { type Duration, parseDuration } from '../core/duration.ts';
 import { compileTrigger, type Matcher } from '../dsl/triggers.ts';
 import type { GameDay, Trigger } from '../dsl/types.ts';
 import type { LoadedRunbook, RunbookRegistry } from '../runbooks/registry.ts';
 import type { FireSettings, MatcherSpec } from '../store/gameday-records.ts';
-import { parseSchedule, type Schedule } from './cron.ts';
 
 export type { FireSettings, MatcherSpec } from '../store/gameday-records.ts';
 

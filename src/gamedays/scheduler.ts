@@ -4,6 +4,7 @@
 // tick at once: the claim lets exactly one of them fire each due time. Between fires the same tick follows
 // drills under way up to their scorecard (follow-up.ts). Tests drive it with a ManualClock and tick().
 import type { Clock } from '../core/clock.ts';
+import { parseSchedule } from '../core/cron.ts';
 import { NotFoundError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -13,7 +14,6 @@ import type { FireRecord, ScheduleRecord } from '../store/gameday-records.ts';
 import { type GameDayStore, gameDayStoreOf } from '../store/gamedays.ts';
 import type { SqlStore } from '../store/sql-store.ts';
 import { type CatchUpPlan, planCatchUp } from './catch-up.ts';
-import { parseSchedule } from './cron.ts';
 import { GameDayEvents } from './events.ts';
 import { firePayload } from './fire.ts';
 import { followUpDrills } from './follow-up.ts';

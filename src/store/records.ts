@@ -1,5 +1,6 @@
 // Plain records the store reads and writes. Dates are Date objects; JSON columns are plain values.
 import type { SerializedError } from '../core/errors.ts';
+import type { EvidenceKind } from '../core/evidence.ts';
 import type { RunStatus, StepStatus } from '../core/status.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -70,7 +71,7 @@ export interface EventRecord {
   at: Date;
 }
 
-export type EvidenceKind = 'text' | 'markdown' | 'json' | 'table' | 'link' | 'image';
+export type { EvidenceKind } from '../core/evidence.ts';
 
 export interface EvidenceRecord {
   id: string;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
+import { parseSchedule, type Schedule } from '../../src/core/cron.ts';
 import { MISSED_SCAN_LIMIT, planCatchUp, SKIPPED_LIST_LIMIT } from '../../src/gamedays/catch-up.ts';
-import { parseSchedule, type Schedule } from '../../src/gamedays/cron.ts';
 
 function schedule(expr: string, timezone = 'Europe/Berlin'): Schedule {
   const parsed = parseSchedule(expr, timezone);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { fireTimesBetween, nextFireAfter, parseSchedule, type Schedule } from '../../src/gamedays/cron.ts';
+import { fireTimesBetween, nextFireAfter, parseSchedule, type Schedule } from '../../src/core/cron.ts';
 
 function schedule(expr: string, timezone = 'Europe/Berlin'): Schedule {
   const parsed = parseSchedule(expr, timezone);

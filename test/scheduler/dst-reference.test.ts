@@ -3,7 +3,7 @@
 // it is due, then compare whole windows and every starting point around each transition.
 import { type CronExpression, CronExpressionParser } from 'cron-parser';
 import { describe, expect, test } from 'vitest';
-import { fireTimesBetween, nextFireAfter, parseSchedule } from '../../src/gamedays/cron.ts';
+import { fireTimesBetween, nextFireAfter, parseSchedule } from '../../src/core/cron.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
