@@ -1,9 +1,10 @@
 // The use cases every edge shares (API, web, CLI through the API, Slack), built once from the wiring the
 // server hands over: an edge asks these, never the store or the engine directly.
-import type { Firebreak } from '../firebreak.ts';
+import type { Engine } from '../engine/engine.ts';
 import type { GameDayScheduler } from '../gamedays/scheduler.ts';
 import type { Ingestor } from '../ingest/ingest.ts';
 import type { IncidentStore } from '../store/incidents.ts';
+import type { SqlStore } from '../store/sql-store.ts';
 import type { Approvals } from './approvals/decide.ts';
 import { DeadLetterService } from './dead-letters.ts';
 import { GameDays } from './gamedays.ts';
@@ -23,7 +24,7 @@ export interface Services {
 }
 
 export interface ServicesWiring {
-  fb: Pick<Firebreak, 'engine' | 'store'>;
+  fb: { engine: Engine; store: SqlStore };
   incidents: IncidentStore;
   ingestor: Ingestor;
   approvals: Approvals;
