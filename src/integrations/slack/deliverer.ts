@@ -1,12 +1,14 @@
-// Sends the outbox. Each row ends sent, tried again later with backoff, or given up; a 429 holds every
-// delivery of this process until its Retry-After has passed. Each failed attempt goes on the run's and
-// incident's timeline and into the counters, so a Slack outage is visible without ever blocking a run.
+// Sends the Slack outbox, on the deliverer core (../delivery.ts): each row ends sent, tried again later
+// with backoff, or given up; a 429 holds every Slack delivery of this process until its Retry-After has
+// passed. Each failed attempt goes on the run's and incident's timeline and into the counters, so a Slack
+// outage is visible without ever blocking a run. What is Slack's own: the Web API call a row becomes
+// (replies and updates wait for the message they refer to) and which Slack errors are worth a retry.
 import { webApi } from '@slack/bolt';
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
-import { decideRetry, type RetryPolicy } from '../../core/retry.ts';
+import type { RetryPolicy } from '../../core/retry.ts';
 import type { Store } from '../../store/store.ts';
-import { Pump } from '../pump.ts';
+import { Deliverer, type DeliveryChannel, type DeliveryFailure, type DeliveryOutcome } from '../delivery.ts';
 import type { SlackCounters } from './counters.ts';
 import { approvalStateMessage } from './messages.ts';
 import type { OutboxRow, SlackOutbox } from './outbox.ts';
@@ -29,7 +31,7 @@ export interface DelivererDeps {
 }
 
 type Prepared = { method: string; args: Record<string, unknown> } | { later: true } | { giveUp: string };
-type Failure = { rateLimitMs: number; message: string } | { retryable: boolean; message: string };
+type Failure = Extract<DeliveryFailure, { rateLimitMs: number }> | { retryable: boolean; message: string };
 
 const METHOD = {
   post: 'chat.postMessage',
@@ -48,76 +50,67 @@ const RETRYABLE = new Set([
 ]);
 
 export class SlackDeliverer {
-  /** 429: nothing goes out before this (ms since epoch, on the deliverer's clock). */
-  private pausedUntil = 0;
-
-  private readonly pump: Pump;
+  private readonly core: Deliverer<OutboxRow, 'slack'>;
 
   constructor(private readonly deps: DelivererDeps) {
-    this.pump = new Pump(() => this.drain(), {
-      pollMs: deps.pollMs,
-      logger: deps.logger,
+    const { outbox, counters } = deps;
+    const channel: DeliveryChannel<OutboxRow, 'slack'> = {
+      queue: {
+        claim: (_lanes, limit, leaseMs) => outbox.claim(limit, leaseMs),
+        retryAt: (id, at, error, counted) => outbox.retryAt(id, at, error, counted),
+        markDead: (id, error) => outbox.markDead(id, error),
+        timeline: (row, type, data) => outbox.timeline(row, type, data),
+      },
+      lanes: () => ['slack'],
+      laneOf: () => 'slack',
+      attempt: (row) => this.attempt(row),
+      count: (_row, what) => {
+        counters[what]++;
+      },
+      labels: (row) => ({ method: METHOD[row.kind] }),
+      laneLabels: () => ({}),
+      events: { failed: 'slack.delivery_failed', abandoned: 'slack.delivery_abandoned' },
+      say: {
+        rateLimited: 'slack rate limited; holding delivery',
+        failed: 'slack delivery failed; will retry',
+        abandoned: 'slack message given up',
+      },
       what: 'slack delivery',
-    });
+    };
+    this.core = new Deliverer(channel, deps);
   }
 
   start(): void {
-    this.pump.start();
+    this.core.start();
   }
 
   stop(): Promise<void> {
-    return this.pump.stop();
+    return this.core.stop();
   }
 
   poke(): void {
-    this.pump.poke();
+    this.core.poke();
   }
 
-  private now(): number {
-    return this.deps.clock.now().getTime();
-  }
-
-  private wakeIn(ms: number): void {
-    this.pump.wakeIn(ms);
-  }
-
-  private async drain(): Promise<void> {
-    const { outbox } = this.deps;
-    while (this.pump.isRunning) {
-      const paused = this.pausedUntil - this.now();
-      if (paused > 0) return this.wakeIn(paused);
-      const rows = await outbox.claim(this.deps.batch ?? 20, this.deps.leaseMs ?? 30_000);
-      if (rows.length === 0) return;
-      for (const row of rows) {
-        // Stopping, or a 429 came back for an earlier row: hand the rest back untouched.
-        if (!this.pump.isRunning || this.pausedUntil > this.now()) {
-          await outbox.retryAt(row.id, new Date(Math.max(this.now(), this.pausedUntil)), null, false);
-          continue;
-        }
-        await this.deliver(row);
-      }
-    }
-  }
-
-  private async deliver(row: OutboxRow): Promise<void> {
-    const { outbox, client, counters } = this.deps;
+  private async attempt(row: OutboxRow): Promise<DeliveryOutcome> {
+    const { outbox, client } = this.deps;
     let call: Prepared;
     try {
       call = await this.prepare(row);
     } catch (err) {
-      return this.failed(row, { retryable: true, message: `preparing: ${(err as Error).message}` });
+      return { failure: { retryable: true, message: `preparing: ${(err as Error).message}` } };
     }
-    if ('later' in call) return outbox.retryAt(row.id, new Date(this.now() + this.deps.pollMs), null, false);
-    if ('giveUp' in call) return this.giveUp(row, call.giveUp);
+    if ('later' in call) return 'later';
+    if ('giveUp' in call) return call;
     let result: Record<string, unknown>;
     try {
       result = (await client.apiCall(call.method, call.args)) as unknown as Record<string, unknown>;
     } catch (err) {
-      return this.failed(row, classify(err));
+      return { failure: classify(err) };
     }
     const ts = (result.ts ?? result.message_ts ?? null) as string | null;
     await outbox.markSent(row.id, (result.channel as string | undefined) ?? null, ts);
-    counters.delivered++;
+    return 'sent';
   }
 
   /** The Web API call for a row; replies and updates first need the message they refer to. */
@@ -158,39 +151,6 @@ export class SlackDeliverer {
         return { method: METHOD.update, args: { channel: target.channel, ts: target.ts, ...body } };
       }
     }
-  }
-
-  private async failed(row: OutboxRow, f: Failure): Promise<void> {
-    const { outbox, counters, logger, retry } = this.deps;
-    const attempt = row.attempts + 1;
-    const base = { outboxId: row.id, method: METHOD[row.kind], attempt, error: f.message };
-    if ('rateLimitMs' in f) {
-      counters.rateLimited++;
-      this.pausedUntil = Math.max(this.pausedUntil, this.now() + f.rateLimitMs);
-      const at = new Date(this.pausedUntil);
-      logger.warn('slack rate limited; holding delivery', { retryAfterMs: f.rateLimitMs });
-      await outbox.retryAt(row.id, at, f.message, false);
-      await outbox.timeline(row, 'slack.delivery_failed', { ...base, retryAt: at.toISOString() });
-      return this.wakeIn(f.rateLimitMs);
-    }
-    const decision = decideRetry(retry, attempt, { nonRetryable: !f.retryable });
-    if (!decision.retry) return this.giveUp(row, f.message);
-    counters.failedAttempts++;
-    const delay = decision.delayMs;
-    const at = new Date(this.now() + delay);
-    logger.warn('slack delivery failed; will retry', { ...base, retryInMs: delay });
-    await outbox.retryAt(row.id, at, f.message, true);
-    await outbox.timeline(row, 'slack.delivery_failed', { ...base, retryAt: at.toISOString() });
-    this.wakeIn(delay);
-  }
-
-  private async giveUp(row: OutboxRow, error: string): Promise<void> {
-    const { outbox, counters, logger } = this.deps;
-    counters.abandoned++;
-    const data = { outboxId: row.id, method: METHOD[row.kind], attempts: row.attempts + 1, error };
-    logger.warn('slack message given up', data);
-    await outbox.markDead(row.id, error);
-    await outbox.timeline(row, 'slack.delivery_abandoned', data);
   }
 }
 
