@@ -9,7 +9,8 @@ import type { Logger } from '../core/logger.ts';
 import { coalescedNotify } from '../db/coalesced-notify.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { RunbookRegistry } from '../runbooks/registry.ts';
-import { type SqlStore, WAKE_CHANNEL } from '../store/sql-store.ts';
+import { WAKE_CHANNEL } from '../store/sql-store.ts';
+import type { Store } from '../store/store.ts';
 import { type CatchUpPlan, planCatchUp } from './catch-up.ts';
 import { parseSchedule } from './cron.ts';
 import { GameDayEvents } from './events.ts';
@@ -41,7 +42,7 @@ export interface Fired {
 
 interface SchedulerDeps {
   engine: Engine;
-  store: SqlStore;
+  store: Store;
   registry: RunbookRegistry;
 }
 
