@@ -1,5 +1,6 @@
 // The programmatic API: open the database, load runbooks, and get an engine, from code. The CLI, the
 // server and the tests all start here.
+import { type Config, configOptionsOf } from './config/config.ts';
 import type { Clock } from './core/clock.ts';
 import { NonRetryableError } from './core/errors.ts';
 import type { Logger } from './core/logger.ts';
@@ -12,6 +13,7 @@ import { sshClient } from './integrations/ssh/client.ts';
 import { defaultSshSettings, type SshSettings, sshSecrets } from './integrations/ssh/settings.ts';
 import type { SshTransport } from './integrations/ssh/transport.ts';
 import { beginLoading, beginOpening, type Opening } from './opening.ts';
+import { builtinRunbooks } from './runbooks/builtin.ts';
 import type { LoadReport } from './runbooks/loader.ts';
 import { RunbookRegistry } from './runbooks/registry.ts';
 import { databaseUnavailable, type PoolMode } from './store/open.ts';
@@ -79,6 +81,15 @@ export interface Firebreak {
   /** Stops the engine (running steps get up to `graceMs`, default 5 s, then their leases are released). */
   close(opts?: { graceMs?: number }): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** What `serve` and every CLI command open firebreak with: the configured options and firebreak's own runbooks. */
+export function firebreakOptionsOf(config: Config) {
+  return {
+    ...configOptionsOf(config),
+    // firebreak's own runbooks (the "Silence this alert" button's): in every process that executes runs.
+    runbooks: builtinRunbooks(config),
+  } satisfies FirebreakOptions;
 }
 
 export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Firebreak> {

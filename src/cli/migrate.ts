@@ -12,11 +12,11 @@ export const migrateCommand = {
   examples: ['DATABASE_URL=postgres://… firebreak migrate'],
   async run(args, { config, io }) {
     parse(this, args, 0);
-    const [{ firebreakOptionsOf }, { connect }] = await Promise.all([
+    const [{ configOptionsOf }, { connect }] = await Promise.all([
       import('../config/config.ts'),
       import('../db/driver.ts'),
     ]);
-    const { databaseUrl, dataDir, listenUrl, poolMode, startupTimeoutMs } = firebreakOptionsOf(config);
+    const { databaseUrl, dataDir, listenUrl, poolMode, startupTimeoutMs } = configOptionsOf(config);
     const driver = await connect({
       databaseUrl,
       dataDir,
