@@ -1,12 +1,16 @@
-// Sends the write-back outbox, on the deliverer core (../delivery.ts). Each row ends sent, tried again later, or given up (dead): a 429 holds
-// that service's deliveries in this process until its Retry-After has passed (and spends no attempt);
-// a 5xx, 408 or a network error backs off (a Retry-After on it is respected); any other 4xx is dead at
-// once, recorded on the run's and incident's timeline, never retried. Nothing here blocks a run.
-import type { Clock } from '../../core/clock.ts';
-import type { Logger } from '../../core/logger.ts';
-import type { RetryPolicy } from '../../core/retry.ts';
+// Sends the write-back outbox, on the deliverer core (../delivery.ts). Each row ends sent, tried again
+// later, or given up (dead): a 429 holds that service's deliveries in this process until its Retry-After
+// has passed (and spends no attempt); a 5xx, 408 or a network error backs off (a Retry-After on it is
+// respected); any other 4xx is dead at once, recorded on the run's and incident's timeline, never
+// retried. Nothing here blocks a run.
 import { ApiError } from '../api-error.ts';
-import { Deliverer, type DeliveryCount, type DeliveryFailure } from '../delivery.ts';
+import {
+  Deliverer,
+  type DelivererOptions,
+  type DeliveryChannel,
+  type DeliveryCount,
+  type DeliveryFailure,
+} from '../delivery.ts';
 import type { WritebackOutbox, WritebackRow, WritebackService } from './outbox.ts';
 import type { Sender } from './senders.ts';
 
@@ -17,82 +21,66 @@ export interface WritebackCounts {
   abandoned: number;
 }
 
-export interface WritebackDelivererDeps {
+export interface WritebackDelivererDeps extends DelivererOptions {
   outbox: WritebackOutbox;
   senders: Partial<Record<WritebackService, Sender>>;
-  clock: Clock;
-  logger: Logger;
-  retry: RetryPolicy;
-  /** Looks for due rows this often (rows queued in this process are sent at once). */
-  pollMs: number;
-  /** A claimed row is another deliverer's to retry after this long (this one died mid-send). */
-  leaseMs?: number;
-  batch?: number;
 }
 
 /** A 429 without Retry-After waits this long. */
 const DEFAULT_RATE_LIMIT_MS = 1_000;
 
-export class WritebackDeliverer {
-  private readonly counts = new Map<WritebackService, WritebackCounts>();
-  private readonly core: Deliverer<WritebackRow, WritebackService>;
+export class WritebackDeliverer extends Deliverer<WritebackRow, WritebackService> {
+  private readonly counts: Map<WritebackService, WritebackCounts>;
 
   constructor(deps: WritebackDelivererDeps) {
-    this.core = new Deliverer(
-      {
-        queue: deps.outbox,
-        lanes: () => Object.keys(deps.senders) as WritebackService[],
-        laneOf: (row) => row.service,
-        attempt: async (row) => {
-          const send = deps.senders[row.service];
-          if (!send) return { giveUp: `${row.service} is not configured` };
-          let result: Awaited<ReturnType<Sender>>;
-          try {
-            result = await send(row);
-          } catch (err) {
-            return { failure: classify(err) };
-          }
-          if (result === 'later') return 'later';
-          await deps.outbox.markSent(row.id, result.remoteId);
-          return 'sent';
-        },
-        count: (row, what) => this.count(row.service, what),
-        labels: (row) => ({ service: row.service, op: row.op }),
-        laneLabels: (row) => ({ service: row.service }),
-        events: { failed: 'writeback.delivery_failed', abandoned: 'writeback.delivery_abandoned' },
-        say: {
-          rateLimited: 'write-back rate limited; holding delivery',
-          failed: 'write-back delivery failed; will retry',
-          abandoned: 'write-back given up',
-        },
-        what: 'write-back delivery',
-      },
-      deps,
-    );
+    const counts = new Map<WritebackService, WritebackCounts>();
+    super(writebackChannel(deps, counts), deps);
+    this.counts = counts;
   }
 
   /** This process's totals per service, for /metrics and tests. */
   snapshot(): Record<string, WritebackCounts> {
     return Object.fromEntries([...this.counts].map(([k, v]) => [k, { ...v }]));
   }
+}
 
-  private count(service: WritebackService, what: DeliveryCount): void {
-    const c = this.counts.get(service) ?? { delivered: 0, failedAttempts: 0, rateLimited: 0, abandoned: 0 };
-    c[what]++;
-    this.counts.set(service, c);
-  }
-
-  start(): void {
-    this.core.start();
-  }
-
-  stop(): Promise<void> {
-    return this.core.stop();
-  }
-
-  poke(): void {
-    this.core.poke();
-  }
+/** What write-back delivery is on the deliverer core: a lane per configured service, its sender. */
+function writebackChannel(
+  deps: WritebackDelivererDeps,
+  counts: Map<WritebackService, WritebackCounts>,
+): DeliveryChannel<WritebackRow, WritebackService> {
+  return {
+    queue: deps.outbox,
+    lanes: () => Object.keys(deps.senders) as WritebackService[],
+    laneOf: (row) => row.service,
+    attempt: async (row) => {
+      const send = deps.senders[row.service];
+      if (!send) return { giveUp: `${row.service} is not configured` };
+      let result: Awaited<ReturnType<Sender>>;
+      try {
+        result = await send(row);
+      } catch (err) {
+        return { failure: classify(err) };
+      }
+      if (result === 'later') return 'later';
+      await deps.outbox.markSent(row.id, result.remoteId);
+      return 'sent';
+    },
+    count: (row, what: DeliveryCount) => {
+      const c = counts.get(row.service) ?? { delivered: 0, failedAttempts: 0, rateLimited: 0, abandoned: 0 };
+      c[what]++;
+      counts.set(row.service, c);
+    },
+    labels: (row) => ({ service: row.service, op: row.op }),
+    laneLabels: (row) => ({ service: row.service }),
+    events: { failed: 'writeback.delivery_failed', abandoned: 'writeback.delivery_abandoned' },
+    say: {
+      rateLimited: 'write-back rate limited; holding delivery',
+      failed: 'write-back delivery failed; will retry',
+      abandoned: 'write-back given up',
+    },
+    what: 'write-back delivery',
+  };
 }
 
 export function classify(err: unknown): DeliveryFailure {
