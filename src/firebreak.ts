@@ -1,10 +1,10 @@
 // The programmatic API: open the database, load runbooks, and get an engine, from code. The CLI, the
 // server and the tests all start here.
+import { type Config, configOptionsOf } from './config/config.ts';
 import type { Clock } from './core/clock.ts';
 import { NonRetryableError } from './core/errors.ts';
 import type { Logger } from './core/logger.ts';
 import { MIN_SECRET_LENGTH, type Redactor, redactor } from './core/redact.ts';
-import { type PoolMode, unavailable } from './db/driver.ts';
 import type { AnyRunbook } from './dsl/runbook.ts';
 import { compileEngineOptions, Engine, type EngineConfig, type StartOptions } from './engine/engine.ts';
 import type { Notifier } from './engine/notifier.ts';
@@ -13,10 +13,12 @@ import { sshClient } from './integrations/ssh/client.ts';
 import { defaultSshSettings, type SshSettings, sshSecrets } from './integrations/ssh/settings.ts';
 import type { SshTransport } from './integrations/ssh/transport.ts';
 import { beginLoading, beginOpening, type Opening } from './opening.ts';
+import { builtinRunbooks } from './runbooks/builtin.ts';
 import type { LoadReport } from './runbooks/loader.ts';
 import { RunbookRegistry } from './runbooks/registry.ts';
+import { databaseUnavailable, type PoolMode } from './store/open.ts';
 import type { EventRecord, RunRecord, StepAttemptRecord, StepRecord } from './store/records.ts';
-import { SqlStore } from './store/sql-store.ts';
+import type { Store } from './store/store.ts';
 
 export interface FirebreakOptions {
   /** postgres:// URL; unset opens PGlite in `dataDir`. */
@@ -37,7 +39,7 @@ export interface FirebreakOptions {
   clock?: Clock;
   logger?: Logger;
   /** A function gets the store and the runbooks first (Slack's notifier writes to its outbox table). */
-  notifier?: Notifier | ((deps: { store: SqlStore; registry: RunbookRegistry }) => Notifier);
+  notifier?: Notifier | ((deps: { store: Store; registry: RunbookRegistry }) => Notifier);
   engine?: Partial<EngineConfig>;
   /** Claim and execute runs in this process (default true). */
   work?: boolean;
@@ -67,7 +69,7 @@ export interface RunView {
 
 export interface Firebreak {
   engine: Engine;
-  store: SqlStore;
+  store: Store;
   registry: RunbookRegistry;
   loadReport: LoadReport;
   start(runbookId: string, input: unknown, opts?: StartOptions): Promise<{ runId: string; created: boolean }>;
@@ -81,20 +83,29 @@ export interface Firebreak {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** What `serve` and every CLI command open firebreak with: the configured options and firebreak's own runbooks. */
+export function firebreakOptionsOf(config: Config) {
+  return {
+    ...configOptionsOf(config),
+    // firebreak's own runbooks (the "Silence this alert" button's): in every process that executes runs.
+    runbooks: builtinRunbooks(config),
+  } satisfies FirebreakOptions;
+}
+
 export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Firebreak> {
   compileEngineOptions(opts.engine); // impossible engine options are refused before the database opens
   const opening = opts.opening ?? beginOpening(opts);
   const loading = opening.loading ?? beginLoading(opts.runbooksDir);
-  const driver = await opening.driver;
+  const database = await opening.database;
   const redact = opts.redactor ?? redactor(opts.secrets ?? []);
   // However the SSH settings came (configuration, the testing kit), their key is never written anywhere.
   if (opts.ssh) redact.add(sshSecrets(opts.ssh));
-  const store = new SqlStore(driver, { redactor: redact });
+  const store = database.openStore({ redactor: redact });
   let loadReport: LoadReport;
   try {
     loadReport = await loading;
   } catch (err) {
-    await driver.close();
+    await database.close();
     throw err;
   }
   const registry = new RunbookRegistry([...loadReport.loaded, ...(opts.runbooks ?? [])]);
@@ -128,7 +139,11 @@ export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Fire
     } catch (err) {
       // LISTEN could not be set up in time: nothing may stay open, or the process would idle for good.
       await store.close();
-      throw unavailable(err, opts.startupTimeoutMs ?? 60_000, 'the LISTEN connection (FIREBREAK_LISTEN_URL)');
+      throw databaseUnavailable(
+        err,
+        opts.startupTimeoutMs ?? 60_000,
+        'the LISTEN connection (FIREBREAK_LISTEN_URL)',
+      );
     }
   }
   let closed = false;

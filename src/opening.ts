@@ -4,8 +4,8 @@
 // overlap the main thread loading modules. Not the runbooks: loading them installs the module hooks,
 // and every module imported after that goes through the hooks thread (measured: +0.2 s of CPU per start).
 import type { Logger } from './core/logger.ts';
-import { connect, type PoolMode, type SqlDriver } from './db/driver.ts';
 import { type LoadReport, loadRunbooks } from './runbooks/loader.ts';
+import { type Database, openDatabase, type PoolMode } from './store/open.ts';
 
 export interface OpeningOptions {
   databaseUrl?: string | undefined;
@@ -20,7 +20,7 @@ export interface OpeningOptions {
 }
 
 export interface Opening {
-  readonly driver: Promise<SqlDriver>;
+  readonly database: Promise<Database>;
   /** Unset: the runbooks are loaded by whoever takes the opening. */
   readonly loading?: Promise<LoadReport>;
 }
@@ -41,7 +41,7 @@ export function beginOpening(opts: OpeningOptions, { runbooks = true } = {}): Op
   // longer of the two, not their sum. A refused start (the PGlite lock, an unreachable database) still
   // fails at once: nothing waits for the runbooks then.
   const loading = runbooks ? beginLoading(opts.runbooksDir) : undefined;
-  const driver = connect({
+  const database = openDatabase({
     databaseUrl: opts.databaseUrl,
     dataDir: opts.dataDir,
     poolSize: opts.poolSize,
@@ -51,13 +51,13 @@ export function beginOpening(opts: OpeningOptions, { runbooks = true } = {}): Op
     startupTimeoutMs: opts.startupTimeoutMs,
     logger: opts.logger,
   });
-  driver.catch(() => {});
-  return loading ? { driver, loading } : { driver };
+  database.catch(() => {});
+  return loading ? { database, loading } : { database };
 }
 
 /** An opening that will not be used (the start failed before it was taken): its database is closed. */
 export function abandonOpening(opening: Opening): Promise<void> {
-  return opening.driver.then(
+  return opening.database.then(
     (d) => d.close().catch(() => {}),
     () => {},
   );

@@ -8,13 +8,7 @@ import { createApp } from './api/app.ts';
 import { exposureProblem, exposureWarning } from './api/exposure.ts';
 import { LOOPBACK_NOTE } from './api/operations.ts';
 import { webhookAuth } from './api/webhooks.ts';
-import {
-  type Config,
-  firebreakOptionsOf,
-  groupByOf,
-  identitiesOf,
-  kubernetesWatchOf,
-} from './config/config.ts';
+import { type Config, groupByOf, identitiesOf, kubernetesWatchOf } from './config/config.ts';
 import type { Clock } from './core/clock.ts';
 import { parseDuration } from './core/duration.ts';
 import { ValidationError } from './core/errors.ts';
@@ -23,7 +17,7 @@ import { redactor } from './core/redact.ts';
 import { retryTransient } from './db/transient.ts';
 import type { AnyRunbook } from './dsl/runbook.ts';
 import type { Notifier } from './engine/notifier.ts';
-import { createFirebreak, type Firebreak } from './firebreak.ts';
+import { createFirebreak, type Firebreak, firebreakOptionsOf } from './firebreak.ts';
 import { GameDayScheduler, type GameDaySchedulerOptions } from './gamedays/scheduler.ts';
 import { Ingestor } from './ingest/ingest.ts';
 import type { KubernetesWatcher } from './ingest/kubernetes/watcher.ts';

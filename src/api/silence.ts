@@ -3,8 +3,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Config } from '../config/config.ts';
 import type { Firebreak } from '../firebreak.ts';
-import { requestSilence } from '../integrations/alertmanager/request.ts';
 import { alertmanagerSettings } from '../integrations/alertmanager/settings.ts';
+import { requestSilence } from '../services/silences.ts';
 import type { IncidentStore } from '../store/incidents.ts';
 import { callerOf, requireCaller } from './auth.ts';
 import { AUTH_ERRORS, apiRoutes, errors, idParam, json } from './openapi.ts';

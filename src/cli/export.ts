@@ -26,14 +26,14 @@ export const exportCommand = {
     const until = values.until === undefined ? now : timeArg('--until', values.until, now);
     if (until <= since) throw new UsageError('--until must be later than --since');
     // Like migrate, export opens the database itself; loaded here so other commands start light.
-    const [{ firebreakOptionsOf, secretsOf }, { openDatabase }, { redactor }, { exportJournal }] =
+    const [{ configOptionsOf, secretsOf }, { openDatabase }, { redactor }, { exportJournal }] =
       await Promise.all([
         import('../config/config.ts'),
         import('../store/maintenance.ts'),
         import('../core/redact.ts'),
         import('../retention/export.ts'),
       ]);
-    const { databaseUrl, dataDir, listenUrl, poolMode, startupTimeoutMs } = firebreakOptionsOf(config);
+    const { databaseUrl, dataDir, listenUrl, poolMode, startupTimeoutMs } = configOptionsOf(config);
     const driver = await openDatabase({
       databaseUrl,
       dataDir,

@@ -4,10 +4,10 @@
 // executes only the runs this process starts (ownRunsOnly): on a shared PostgreSQL, a laptop never
 // picks up the production workers' due runs.
 import { createApp } from '../api/app.ts';
-import { firebreakOptionsOf, groupByOf, identitiesOf } from '../config/config.ts';
+import { groupByOf, identitiesOf } from '../config/config.ts';
 import { parseDuration } from '../core/duration.ts';
 import { redactor } from '../core/redact.ts';
-import { createFirebreak } from '../firebreak.ts';
+import { createFirebreak, firebreakOptionsOf } from '../firebreak.ts';
 import { GameDayScheduler } from '../gamedays/scheduler.ts';
 import { Ingestor } from '../ingest/ingest.ts';
 import { Router } from '../ingest/route.ts';

@@ -12,11 +12,11 @@ export const migrateCommand = {
   examples: ['DATABASE_URL=postgres://… firebreak migrate'],
   async run(args, { config, io }) {
     parse(this, args, 0);
-    const [{ firebreakOptionsOf }, { openDatabase }] = await Promise.all([
+    const [{ configOptionsOf }, { openDatabase }] = await Promise.all([
       import('../config/config.ts'),
       import('../store/maintenance.ts'),
     ]);
-    const { databaseUrl, dataDir, listenUrl, poolMode, startupTimeoutMs } = firebreakOptionsOf(config);
+    const { databaseUrl, dataDir, listenUrl, poolMode, startupTimeoutMs } = configOptionsOf(config);
     const driver = await openDatabase({
       databaseUrl,
       dataDir,

@@ -1,7 +1,6 @@
 // Opens firebreak the way every command does: the configured database and runbooks folder.
-import { firebreakOptionsOf } from '../config/config.ts';
 import { redactor } from '../core/redact.ts';
-import { createFirebreak, type Firebreak } from '../firebreak.ts';
+import { createFirebreak, type Firebreak, firebreakOptionsOf } from '../firebreak.ts';
 import { pinoLogger } from '../observability/pino-logger.ts';
 import type { CommandContext } from './io.ts';
 

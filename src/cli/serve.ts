@@ -17,7 +17,7 @@ export const serveCommand = {
     const shutdown = onShutdown(grace, io);
     // The database opens first, while the server's modules load (src/opening.ts says why not the
     // runbooks too). Not when the start will be refused for its exposure: nothing opens then.
-    const [{ beginOpening, abandonOpening }, { processLogger }, { exposureProblem }, { firebreakOptionsOf }] =
+    const [{ beginOpening, abandonOpening }, { processLogger }, { exposureProblem }, { configOptionsOf }] =
       await Promise.all([
         import('../opening.ts'),
         import('./process-logger.ts'),
@@ -27,7 +27,7 @@ export const serveCommand = {
     const logger = processLogger({ config });
     const opening = exposureProblem(config)
       ? undefined
-      : beginOpening({ ...firebreakOptionsOf(config), logger }, { runbooks: false });
+      : beginOpening({ ...configOptionsOf(config), logger }, { runbooks: false });
     // Loaded here: a command that only talks to a server does not load the server.
     const [{ startServer }, { surviveDroppedConnections }, { settleHeapAfterStart }] = await Promise.all([
       import('../server.ts'),

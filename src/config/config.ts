@@ -5,12 +5,9 @@ import { z } from 'zod';
 import type { AlertSource } from '../core/alert.ts';
 import { parseDuration } from '../core/duration.ts';
 import { ValidationError } from '../core/errors.ts';
-import type { FirebreakOptions } from '../firebreak.ts';
-import type { GroupBy } from '../ingest/group-by.ts';
-import { type KnownHost, parseKnownHosts } from '../integrations/ssh/known-hosts.ts';
-import { type SshSettings, sshSecrets } from '../integrations/ssh/settings.ts';
-import { builtinRunbooks } from '../runbooks/builtin.ts';
 import { Identities, type IdentityEntry, parseIdentities } from './identities.ts';
+import { type KnownHost, parseKnownHosts } from './known-hosts.ts';
+import { type SshSettings, sshSecrets } from './ssh.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -457,8 +454,12 @@ function alertmanagerProblems(c: z.output<typeof configSchema>): { path: string[
   return problems;
 }
 
-/** What `serve` and every CLI command open firebreak with: database, runbooks folder, secrets, engine. */
-export function firebreakOptionsOf(config: Config) {
+/**
+ * What the configuration alone says firebreak opens with: database, runbooks folder, secrets, engine.
+ * firebreakOptionsOf (src/firebreak.ts) adds firebreak's own runbooks; opening only the database
+ * (`serve`'s early start, export, migrate) needs no more than this.
+ */
+export function configOptionsOf(config: Config) {
   return {
     databaseUrl: config.DATABASE_URL,
     dataDir: config.FIREBREAK_DATA_DIR,
@@ -467,8 +468,6 @@ export function firebreakOptionsOf(config: Config) {
     poolMode: config.FIREBREAK_DB_POOL_MODE,
     startupTimeoutMs: parseDuration(config.FIREBREAK_DB_STARTUP_TIMEOUT),
     runbooksDir: config.RUNBOOKS_DIR,
-    // firebreak's own runbooks (the "Silence this alert" button's): in every process that executes runs.
-    runbooks: builtinRunbooks(config),
     migrate: config.FIREBREAK_MIGRATE,
     work: config.FIREBREAK_WORK,
     // Workers write step outputs and evidence too: the configured secrets are redacted there as in serve.
@@ -482,8 +481,11 @@ export function firebreakOptionsOf(config: Config) {
       heartbeatMs: Math.max(100, Math.floor(config.FIREBREAK_LEASE_MS / 3)),
       pollIntervalMs: config.FIREBREAK_POLL_MS,
     },
-  } satisfies FirebreakOptions;
+  };
 }
+
+/** Label names per source; a source without an entry keeps the sender's group key (src/ingest/group-by.ts). */
+export type GroupBy = Partial<Record<AlertSource, readonly string[]>>;
 
 /** Grouping keys per source: GROUP_BY_<SOURCE> where set, else GROUP_BY, else the sender's group key. */
 export function groupByOf(config: Config): GroupBy {

@@ -12,7 +12,7 @@ import type { RunbookRegistry } from '../runbooks/registry.ts';
 import { runWakeupOf } from '../store/database.ts';
 import type { FireRecord, ScheduleRecord } from '../store/gameday-records.ts';
 import { type GameDayStore, gameDayStoreOf } from '../store/gamedays.ts';
-import type { SqlStore } from '../store/sql-store.ts';
+import type { Store } from '../store/store.ts';
 import { type CatchUpPlan, planCatchUp } from './catch-up.ts';
 import { GameDayEvents } from './events.ts';
 import { firePayload } from './fire.ts';
@@ -41,7 +41,7 @@ export interface Fired {
 
 interface SchedulerDeps {
   engine: Engine;
-  store: SqlStore;
+  store: Store;
   registry: RunbookRegistry;
 }
 

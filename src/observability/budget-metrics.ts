@@ -4,10 +4,10 @@
 
 import { windowStart } from '../core/budget.ts';
 import { parseDuration } from '../core/duration.ts';
-import type { Queryable } from '../db/driver.ts';
 import type { EngineEvents } from '../engine/events.ts';
 import type { RunbookRegistry } from '../runbooks/registry.ts';
-import { budgetPeakSql } from '../store/sql/mitigation-budget.ts';
+import type { Db } from '../store/db.ts';
+import { budgetPeak } from '../store/health.ts';
 import type { FirebreakMetrics } from './metrics.ts';
 
 export interface BudgetSpec {
@@ -35,20 +35,24 @@ export function budgetSpecs(registry: RunbookRegistry): BudgetSpec[] {
 /** Scrape time: each budget's uses in its window (database-wide, like the other database gauges). */
 export async function refreshBudgetGauges(
   m: FirebreakMetrics,
-  driver: Queryable,
+  driver: Db,
   specs: readonly BudgetSpec[],
   now: Date,
 ): Promise<void> {
   const used = await Promise.all(
     specs.map((s) =>
-      driver.query<{ used: number }>(budgetPeakSql, [s.runbookId, s.mitigation, windowStart(now, s.perMs)]),
+      budgetPeak(driver, {
+        runbookId: s.runbookId,
+        mitigation: s.mitigation,
+        since: windowStart(now, s.perMs),
+      }),
     ),
   );
   m.budgetUsed.reset();
   m.budgetMax.reset();
   specs.forEach((s, i) => {
     const labels = { runbook: s.runbookId, mitigation: s.mitigation };
-    m.budgetUsed.set(labels, Number(used[i]?.[0]?.used ?? 0));
+    m.budgetUsed.set(labels, used[i] ?? 0);
     m.budgetMax.set(labels, s.max);
   });
 }

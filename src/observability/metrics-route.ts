@@ -1,13 +1,12 @@
 // GET /metrics on the hono app. Open like /healthz unless METRICS_TOKEN is set; then Prometheus sends
 // it as a bearer token (scrape_config `authorization`).
 import type { Hono } from 'hono';
-import { findToken } from '../api/auth.ts';
+import { bearerMatches } from './bearer.ts';
 import type { MetricsScraper } from './scrape.ts';
 
 export function mountMetrics(app: Hono, scraper: MetricsScraper, token: string | undefined): void {
-  const tokens = token ? [{ token, role: 'viewer' as const, identity: 'metrics' }] : null;
   app.get('/metrics', async (c) => {
-    if (tokens && !findToken(tokens, c.req.header('authorization'))) {
+    if (token && !bearerMatches(token, c.req.header('authorization'))) {
       return c.json(
         { error: { code: 'unauthorized', message: 'GET /metrics needs the METRICS_TOKEN' } },
         401,

@@ -4,7 +4,7 @@
 // Kubernetes probes.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { findToken } from '../api/auth.ts';
+import { bearerMatches } from './bearer.ts';
 import { type ReadinessDeps, readiness } from './readiness.ts';
 import type { MetricsScraper } from './scrape.ts';
 
@@ -27,7 +27,6 @@ export async function serveMetrics(
   opts: MetricsServerOptions,
 ): Promise<MetricsServer> {
   const { port, host, token } = opts;
-  const tokens = token ? [{ token, role: 'viewer' as const, identity: 'metrics' }] : null;
   const json = (res: import('node:http').ServerResponse, status: number, body: unknown) =>
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   const server: Server = createServer((req, res) => {
@@ -45,7 +44,7 @@ export async function serveMetrics(
       res.writeHead(404, { 'content-type': 'text/plain' }).end('GET /metrics, /healthz or /readyz here\n');
       return;
     }
-    if (tokens && !findToken(tokens, req.headers.authorization)) {
+    if (token && !bearerMatches(token, req.headers.authorization)) {
       res.writeHead(401, { 'content-type': 'text/plain' }).end('GET /metrics needs the METRICS_TOKEN\n');
       return;
     }

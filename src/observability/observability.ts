@@ -2,10 +2,10 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../core/logger.ts';
-import type { Queryable } from '../db/driver.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Pruner } from '../retention/pruner.ts';
 import type { Approvals } from '../services/approvals/decide.ts';
+import type { Db } from '../store/db.ts';
 import { budgetSpecs, meterBudgets } from './budget-metrics.ts';
 import { meterApprovalDecision, meterEngine, meterPruner } from './engine-metrics.ts';
 import { traceEngine } from './engine-tracing.ts';
@@ -22,7 +22,7 @@ import { otlpExporter, startTracing, type Tracing, tracingSettings } from './tra
 export interface ObservabilityDeps {
   config: Config;
   engine: Engine;
-  driver: Queryable;
+  driver: Db;
   incidents: ScrapeSources['incidents'];
   logger: Logger;
   /** Turns tracing on with this exporter whatever the configuration says (tests, embedding). */

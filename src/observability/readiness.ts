@@ -1,11 +1,12 @@
 // GET /readyz for `serve` and `worker`: ready while the database answers and the process is not
 // shutting down. From the moment SIGTERM arrives it answers 503, so a load balancer or Kubernetes stops
 // sending work while running steps finish.
-import type { Queryable } from '../db/driver.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { Db } from '../store/db.ts';
+import { ping } from '../store/health.ts';
 
 export interface ReadinessDeps {
-  driver: Queryable;
+  driver: Db;
   engine: Pick<Engine, 'workerId' | 'activeRuns'>;
   /** True once a shutdown began. */
   draining: () => boolean;
@@ -24,7 +25,7 @@ export async function readiness(deps: ReadinessDeps): Promise<Readiness> {
     };
   }
   try {
-    await deps.driver.query('select 1');
+    await ping(deps.driver);
     return {
       status: 200,
       body: { ok: true, worker: deps.engine.workerId, activeRuns: deps.engine.activeRuns },

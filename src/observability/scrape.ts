@@ -3,7 +3,8 @@
 // process reports the same value: aggregate them with max(), not sum().
 
 import type { Logger } from '../core/logger.ts';
-import type { Queryable } from '../db/driver.ts';
+import type { Db } from '../store/db.ts';
+import { oldestHistoryAge, pendingApprovalCount } from '../store/health.ts';
 import { type BudgetSpec, refreshBudgetGauges } from './budget-metrics.ts';
 import type { FirebreakMetrics } from './metrics.ts';
 
@@ -21,7 +22,7 @@ export interface WritebackDeliveryCounts {
 }
 
 export interface ScrapeSources {
-  driver: Queryable;
+  driver: Db;
   /** IncidentStore.counts(): firing incidents (drills excluded) and unreplayed dead letters. */
   incidents: { counts(): Promise<{ activeIncidents: number; deadLetters: number }> };
   engine: { readonly activeRuns: number };
@@ -29,11 +30,6 @@ export interface ScrapeSources {
   /** The mitigation budgets of the loaded runbooks (budget-metrics.ts) and the engine's now. */
   budgets?: () => { specs: readonly BudgetSpec[]; now: Date };
 }
-
-const PENDING_APPROVALS = `select count(*)::int as pending from approvals where status = 'pending'`;
-// Served by runs_prunable_idx: the oldest finished run retention has not reached yet.
-const OLDEST_HISTORY = `select extract(epoch from now() - min(finished_at))::float8 as age from runs
-  where finished_at is not null and history_pruned_at is null`;
 
 export class MetricsScraper {
   private slack: SlackDeliveryCounts | null = null;
@@ -69,13 +65,13 @@ export class MetricsScraper {
     this.refreshSlack();
     this.refreshWriteBack();
     try {
-      const [counts, [row], [oldest]] = await Promise.all([
+      const [counts, pending, oldest] = await Promise.all([
         this.sources.incidents.counts(),
-        this.sources.driver.query<{ pending: number }>(PENDING_APPROVALS),
-        this.sources.driver.query<{ age: number | null }>(OLDEST_HISTORY),
+        pendingApprovalCount(this.sources.driver),
+        oldestHistoryAge(this.sources.driver),
       ]);
-      m.approvalsPending.set(Number(row?.pending ?? 0));
-      m.oldestHistory.set(Math.max(0, Number(oldest?.age ?? 0)));
+      m.approvalsPending.set(pending);
+      m.oldestHistory.set(Math.max(0, oldest));
       m.activeIncidents.set(counts.activeIncidents);
       m.deadLetters.set(counts.deadLetters);
       const budgets = this.sources.budgets?.();

@@ -5,7 +5,8 @@
 // through the BRIN index on `at`: memory stays flat and no query scans the whole journal.
 
 import type { Redactor } from '../core/redact.ts';
-import type { Queryable } from '../db/driver.ts';
+import type { Db } from '../store/db.ts';
+import { journalSeqRange, journalWindow } from '../store/retention.ts';
 
 export interface ExportOptions {
   since: Date;
@@ -28,43 +29,35 @@ export interface ExportedEvent {
   data: unknown;
 }
 
-const RANGE_SQL = `
-SELECT min(seq)::text AS lo, max(seq)::text AS hi FROM events WHERE at >= $1 AND at < $2`;
-
-const WINDOW_SQL = `
-SELECT e.seq::text AS seq, e.at, e.type, e.run_id::text AS run_id, r.runbook_id, e.incident_id::text AS incident_id,
-  e.step_key, e.data
-FROM events e LEFT JOIN runs r ON r.id = e.run_id
-WHERE e.seq >= $1 AND e.seq < $2 AND e.at >= $3 AND e.at < $4
-  AND (NOT $5::boolean OR firebreak_is_audit_event(e.type))
-ORDER BY e.seq`;
-
 /** Writes the lines through `write` (awaited, so a slow consumer slows the export); returns how many. */
 export async function exportJournal(
-  db: Queryable,
+  db: Db,
   redact: Redactor,
   opts: ExportOptions,
   write: (line: string) => void | Promise<void>,
 ): Promise<number> {
-  const [range] = await db.query<{ lo: string | null; hi: string | null }>(RANGE_SQL, [
-    opts.since,
-    opts.until,
-  ]);
-  if (!range?.lo || !range.hi) return 0;
+  const range = await journalSeqRange(db, { since: opts.since, until: opts.until });
+  if (!range) return 0;
   const window = opts.window ?? 5_000;
   let count = 0;
-  for (let lo = Number(range.lo); lo <= Number(range.hi); lo += window) {
-    const rows = await db.query(WINDOW_SQL, [lo, lo + window, opts.since, opts.until, opts.auditOnly]);
+  for (let lo = range.lo; lo <= range.hi; lo += window) {
+    const rows = await journalWindow(db, {
+      lo,
+      hi: lo + window,
+      since: opts.since,
+      until: opts.until,
+      auditOnly: opts.auditOnly,
+    });
     for (const r of rows) {
       const line: ExportedEvent = {
-        seq: Number(r.seq),
-        at: new Date(r.at as string | Date).toISOString(),
-        type: String(r.type),
-        runId: (r.run_id as string | null) ?? null,
-        runbookId: (r.runbook_id as string | null) ?? null,
-        incidentId: (r.incident_id as string | null) ?? null,
-        step: (r.step_key as string | null) ?? null,
-        data: r.data ?? null,
+        seq: r.seq,
+        at: r.at.toISOString(),
+        type: r.type,
+        runId: r.runId,
+        runbookId: r.runbookId,
+        incidentId: r.incidentId,
+        step: r.stepKey,
+        data: r.data,
       };
       await write(redact.json(line));
       count += 1;

@@ -7,20 +7,18 @@ import { type Config, retentionOf } from '../config/config.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import { TypedEvents } from '../core/typed-events.ts';
-import type { Queryable, Row } from '../db/driver.ts';
-import type { Firebreak } from '../firebreak.ts';
+import type { Db, Row } from '../store/db.ts';
+import { pruneSentOutbox } from '../store/outbox.ts';
 import {
-  claimPrunerSql,
-  pruneAuditSql,
-  pruneBudgetUsesSql,
-  pruneCommitsSql,
-  pruneDeadLettersSql,
-  pruneIncidentsSql,
-  pruneOutboxSql,
-  pruneRunsSql,
-  pruneWritebackSql,
-  releasePrunerSql,
-} from './sql.ts';
+  claimPruner,
+  pruneAudit,
+  pruneBudgetUses,
+  pruneCommitIds,
+  pruneDeadLetters,
+  pruneIncidents,
+  pruneRuns,
+  releasePruner,
+} from '../store/retention.ts';
 
 export interface RetentionPolicy {
   /** Finished runs (and resolved incidents, dead letters, sent Slack messages) older than this go. */
@@ -30,7 +28,7 @@ export interface RetentionPolicy {
 }
 
 export interface PrunerOptions extends RetentionPolicy {
-  driver: Queryable;
+  driver: Db;
   clock: Clock;
   logger: Logger;
   /** Who prunes (the worker id): the lease names it. */
@@ -117,20 +115,19 @@ export class Pruner {
       this.events.emit('pruned', report);
       return report;
     } finally {
-      await this.opts.driver.query(releasePrunerSql, [this.opts.owner, this.opts.clock.now()]);
+      await releasePruner(this.opts.driver, { owner: this.opts.owner, now: this.opts.clock.now() });
     }
   }
 
   private async claim(): Promise<boolean> {
     const now = this.opts.clock.now();
     const until = new Date(now.getTime() + LEASE_MS);
-    const rows = await this.opts.driver.query(claimPrunerSql, [
-      this.opts.owner,
+    return claimPruner(this.opts.driver, {
+      owner: this.opts.owner,
       now,
       until,
-      Math.floor(this.opts.intervalMs * 0.9),
-    ]);
-    return rows.length > 0;
+      quietMs: Math.floor(this.opts.intervalMs * 0.9),
+    });
   }
 
   /** Deletes everything past the windows at `now`, batch by batch. Exposed for tests and benchmarks. */
@@ -146,12 +143,12 @@ export class Pruner {
     let runsKept = 0;
     // Runs past the audit window first: the history pass below then has less to walk.
     await this.batches(async () => {
-      const [row] = await this.opts.driver.query(pruneAuditSql, [auditCutoff, this.batch]);
+      const row = await pruneAudit(this.opts.driver, { auditCutoff, batch: this.batch });
       add(row, { runs: 'runs', approvals: 'approvals', events: 'events', rows_other: 'run_history' });
       return Number(row?.runs ?? 0);
     });
     await this.batches(async () => {
-      const [row] = await this.opts.driver.query(pruneRunsSql, [cutoff, this.batch, now]);
+      const row = await pruneRuns(this.opts.driver, { cutoff, batch: this.batch, now });
       const picked = Number(row?.runs ?? 0);
       runsKept += Number(row?.kept ?? 0);
       add(row, { steps: 'steps', attempts: 'step_attempts', evidence: 'evidence', events: 'events' });
@@ -159,7 +156,7 @@ export class Pruner {
       return picked;
     });
     await this.batches(async () => {
-      const [row] = await this.opts.driver.query(pruneIncidentsSql, [cutoff, auditCutoff, this.batch]);
+      const row = await pruneIncidents(this.opts.driver, { cutoff, auditCutoff, batch: this.batch });
       add(row, {
         incidents: 'incidents',
         alerts: 'alerts',
@@ -170,16 +167,24 @@ export class Pruner {
       return Number(row?.incidents ?? 0);
     });
     const replayedCutoff = new Date(now.getTime() - Math.min(REPLAYED_KEEP_MS, this.opts.retentionMs));
-    const simple: [string, string, unknown[]][] = [
-      ['dead_letters', pruneDeadLettersSql, [cutoff, replayedCutoff, this.batch]],
-      ['slack_outbox', pruneOutboxSql, [cutoff, this.batch]],
-      ['writeback_outbox', pruneWritebackSql, [cutoff, this.batch]],
-      ['firebreak_commits', pruneCommitsSql, [new Date(now.getTime() - COMMIT_IDS_KEEP_MS), this.batch]],
-      ['mitigation_budget_uses', pruneBudgetUsesSql, [auditCutoff, this.batch]],
+    const db = this.opts.driver;
+    const batch = this.batch;
+    const simple: [string, () => Promise<number>][] = [
+      [
+        'dead_letters',
+        () => pruneDeadLetters(db, { receivedBefore: cutoff, replayedBefore: replayedCutoff, batch }),
+      ],
+      ['slack_outbox', () => pruneSentOutbox(db, 'slack_outbox', { before: cutoff, batch })],
+      ['writeback_outbox', () => pruneSentOutbox(db, 'writeback_outbox', { before: cutoff, batch })],
+      [
+        'firebreak_commits',
+        () => pruneCommitIds(db, { before: new Date(now.getTime() - COMMIT_IDS_KEEP_MS), batch }),
+      ],
+      ['mitigation_budget_uses', () => pruneBudgetUses(db, { before: auditCutoff, batch })],
     ];
-    for (const [table, sql, params] of simple) {
+    for (const [table, prune] of simple) {
       await this.batches(async () => {
-        const n = (await this.opts.driver.query(sql, params)).length;
+        const n = await prune();
         deleted[table] = (deleted[table] ?? 0) + n;
         return n;
       });
@@ -203,8 +208,14 @@ export class Pruner {
   }
 }
 
+/** What the pruner of a process needs of it (a Firebreak is one). */
+export interface PrunerHost {
+  store: { readonly driver: Db };
+  engine: { readonly clock: Clock; readonly workerId: string };
+}
+
 /** The pruner of a serve or worker process, started; null when FIREBREAK_RETENTION is off. */
-export function startPruner(config: Config, fb: Firebreak, logger: Logger): Pruner | null {
+export function startPruner(config: Config, fb: PrunerHost, logger: Logger): Pruner | null {
   const retention = retentionOf(config);
   if (!retention) return null;
   const pruner = new Pruner({

@@ -4,7 +4,7 @@ import type { Engine } from '../engine/engine.ts';
 import type { GameDayScheduler } from '../gamedays/scheduler.ts';
 import type { Ingestor } from '../ingest/ingest.ts';
 import type { IncidentStore } from '../store/incidents.ts';
-import type { SqlStore } from '../store/sql-store.ts';
+import type { Store } from '../store/store.ts';
 import type { Approvals } from './approvals/decide.ts';
 import { DeadLetterService } from './dead-letters.ts';
 import { GameDays } from './gamedays.ts';
@@ -24,7 +24,7 @@ export interface Services {
 }
 
 export interface ServicesWiring {
-  fb: { engine: Engine; store: SqlStore };
+  fb: { engine: Engine; store: Store };
   incidents: IncidentStore;
   ingestor: Ingestor;
   approvals: Approvals;

@@ -3,7 +3,7 @@
 import type { Engine } from '../engine/engine.ts';
 import { KILL_SWITCH } from '../engine/engine.ts';
 import { settingRecord } from '../store/settings.ts';
-import type { SqlStore } from '../store/sql-store.ts';
+import type { Store } from '../store/store.ts';
 
 export interface KillSwitchState {
   paused: boolean;
@@ -13,7 +13,7 @@ export interface KillSwitchState {
 }
 
 export class Settings {
-  constructor(private readonly deps: { engine: Engine; store: SqlStore }) {}
+  constructor(private readonly deps: { engine: Engine; store: Store }) {}
 
   async killSwitch(): Promise<KillSwitchState> {
     const row = await settingRecord(this.deps.store, KILL_SWITCH);

@@ -14,16 +14,16 @@ export function databaseOf(store: { readonly driver: Database }): Database {
   return store.driver;
 }
 
-export function incidentStoreOf(store: SqlStore): IncidentStore {
+export function incidentStoreOf(store: { readonly driver: Database }): IncidentStore {
   return new IncidentStore(store.driver);
 }
 
 /** How wake-ups arrive: NOTIFY on a listening connection, or only the engine's polling. */
-export function wakeupsOf(store: SqlStore): 'notify' | 'polling' {
+export function wakeupsOf(store: { readonly driver: Database }): 'notify' | 'polling' {
   return store.driver.wakeups;
 }
 
 /** Tells every worker that a run is due (coalesced: many calls in a burst send one NOTIFY). */
-export function runWakeupOf(store: SqlStore): () => void {
+export function runWakeupOf(store: { readonly driver: Database }): () => void {
   return coalescedNotify(store.driver, WAKE_CHANNEL, 'run');
 }

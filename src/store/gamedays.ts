@@ -39,10 +39,10 @@ import {
   markScored,
   resolveDrillIncident,
 } from './sql/gamedays-scorecard.ts';
-import type { SqlStore } from './sql-store.ts';
+import type { Store } from './store.ts';
 
 /** The game-day store over the database of `store`. */
-export function gameDayStoreOf(store: SqlStore): GameDayStore {
+export function gameDayStoreOf(store: Store): GameDayStore {
   return new GameDayStore(store.driver);
 }
 

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { drizzleOf } from '../db/drizzle.ts';
 import { settings } from '../db/schema.ts';
 import { databaseOf } from './database.ts';
-import type { SqlStore } from './sql-store.ts';
+import type { Store } from './store.ts';
 
 export interface SettingRecord {
   value: unknown;
@@ -12,7 +12,7 @@ export interface SettingRecord {
   updatedBy: string | null;
 }
 
-export async function settingRecord(store: SqlStore, key: string): Promise<SettingRecord | null> {
+export async function settingRecord(store: Store, key: string): Promise<SettingRecord | null> {
   const [row] = await drizzleOf(databaseOf(store))
     .select({ value: settings.value, updatedAt: settings.updatedAt, updatedBy: settings.updatedBy })
     .from(settings)

@@ -2,6 +2,7 @@
 // test/store/store.contract.ts checks it against both.
 import type { SerializedError } from '../core/errors.ts';
 import type { RunStatus, StepStatus } from '../core/status.ts';
+import type { SqlDriver } from '../db/driver.ts';
 import type {
   ApprovalDecision,
   ApprovalRecord,
@@ -250,5 +251,11 @@ export interface Store {
    * and with 'restored' when listening resumes after a lost connection (notifications may have been missed).
    */
   onWake(listener: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * The database under the store, for the store-layer modules built beside it (src/store: incidents,
+   * outboxes, retention, health) and for how wake-ups arrive (`driver.wakeups`). Nothing above src/store
+   * runs SQL on it.
+   */
+  readonly driver: SqlDriver;
   close(): Promise<void>;
 }

@@ -11,7 +11,7 @@ import { pagerDutyClient } from '../../src/integrations/pagerduty/client.ts';
 import { WritebackDeliverer } from '../../src/integrations/writeback/deliverer.ts';
 import { WritebackOutbox } from '../../src/integrations/writeback/outbox.ts';
 import { pagerDutySender } from '../../src/integrations/writeback/senders.ts';
-import { pruneWritebackSql } from '../../src/retention/sql.ts';
+import { pruneWritebackSql } from '../../src/store/outbox.ts';
 import { testDatabase } from '../support/db.ts';
 import { fakePagerDuty } from '../support/fake-pagerduty.ts';
 import { until } from '../support/until.ts';

@@ -1,26 +1,6 @@
-// "Silence this alert for 1h" from an incident, on any surface (web UI, Slack): the labels come from the
-// incident's own alerts, never from the caller, and the silence is a run of the built-in runbook whose
-// gate the approval policy decides. A second click while one is in progress finds that run.
-import { ConflictError, NotFoundError } from '../../core/errors.ts';
-import { isTerminalRun } from '../../core/status.ts';
-import type { Firebreak } from '../../firebreak.ts';
-import type { AlertRecord, IncidentRecord, IncidentStore } from '../../store/incidents.ts';
-import type { AlertmanagerSettings } from './settings.ts';
-import { SILENCE_RUNBOOK_ID } from './silence-runbook.ts';
-
-export interface SilenceRequestDeps {
-  fb: Pick<Firebreak, 'start' | 'store'>;
-  incidents: Pick<IncidentStore, 'get' | 'alerts'>;
-  /** Null when ALERTMANAGER_URL is not set. */
-  alertmanager: AlertmanagerSettings | null;
-}
-
-export interface SilenceRequested {
-  runId: string;
-  /** False when a silence run for the same labels of this incident was already going. */
-  created: boolean;
-  labels: Record<string, string>;
-}
+// What a silence of an incident would match: the labels its firing alerts share, or why none is offered.
+// Pure; the request itself (a run of the built-in runbook) is src/services/silences.ts.
+import type { AlertRecord, IncidentRecord } from '../../store/incidents.ts';
 
 /** The labels every firing alert shares: with one alert, all of its labels. */
 export function sharedLabels(alerts: readonly Pick<AlertRecord, 'labels'>[]): Record<string, string> {
@@ -65,38 +45,4 @@ export function silenceTargetOf(
       refusal: `the firing alerts of incident ${incident.id} share only their alertname: a silence of all ${labels.alertname} alerts everywhere is not offered; silence them in Alertmanager`,
     };
   return { labels };
-}
-
-export async function requestSilence(
-  deps: SilenceRequestDeps,
-  incidentId: string,
-  requestedBy: string,
-): Promise<SilenceRequested> {
-  const labels = await silenceTarget(deps, incidentId);
-  const runs = await deps.fb.store.listRuns({ runbookId: SILENCE_RUNBOOK_ID, incidentId, limit: 50 });
-  const same = JSON.stringify(sorted(labels));
-  const going = runs.find(
-    (r) =>
-      !isTerminalRun(r.status) &&
-      JSON.stringify(sorted((r.input as { labels: Record<string, string> }).labels)) === same,
-  );
-  if (going) return { runId: going.id, created: false, labels };
-  const { runId } = await deps.fb.start(SILENCE_RUNBOOK_ID, { labels }, { incidentId, requestedBy });
-  return { runId, created: true, labels };
-}
-
-async function silenceTarget(deps: SilenceRequestDeps, incidentId: string): Promise<Record<string, string>> {
-  const incident = await deps.incidents.get(incidentId);
-  if (!incident) throw new NotFoundError('incident', incidentId);
-  const target = silenceTargetOf(
-    deps.alertmanager !== null,
-    incident,
-    await deps.incidents.alerts(incidentId),
-  );
-  if ('refusal' in target) throw new ConflictError(target.refusal);
-  return target.labels;
-}
-
-function sorted(labels: Record<string, string>): [string, string][] {
-  return Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -4,7 +4,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { FirebreakError } from '../../core/errors.ts';
 import type { RunbookRegistry } from '../../runbooks/registry.ts';
-import { requestSilence, type SilenceRequestDeps } from '../alertmanager/request.ts';
+import { requestSilence, type SilenceRequestDeps } from '../../services/silences.ts';
 import { matcherList, SILENCE_FOR, SILENCE_RUNBOOK_ID } from '../alertmanager/silence-runbook.ts';
 import { type DecisionDeps, tellPrivately } from './approval-actions.ts';
 import { isOperator } from './command.ts';

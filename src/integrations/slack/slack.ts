@@ -10,7 +10,7 @@ import type { Ingestor } from '../../ingest/ingest.ts';
 import type { RunbookRegistry } from '../../runbooks/registry.ts';
 import type { Approvals } from '../../services/approvals/decide.ts';
 import { databaseOf, incidentStoreOf } from '../../store/database.ts';
-import type { SqlStore } from '../../store/sql-store.ts';
+import type { Store } from '../../store/store.ts';
 import type { AlertmanagerSettings } from '../alertmanager/settings.ts';
 import { approvalActions } from './approval-actions.ts';
 import { firebreakCommand } from './command.ts';
@@ -37,7 +37,7 @@ export interface SlackIntegration {
 
 export interface SlackWiring {
   /** For createFirebreak's `notifier`: built once the store and the runbooks exist. */
-  notifier(deps: { store: SqlStore; registry: RunbookRegistry }): SlackNotifier;
+  notifier(deps: { store: Store; registry: RunbookRegistry }): SlackNotifier;
   start(deps: {
     fb: Firebreak;
     approvals: Approvals;
@@ -53,7 +53,7 @@ export function slackWiring(
 ): SlackWiring {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger.child({ component: 'slack' });
-  let built: { outbox: SlackOutbox; notifier: SlackNotifier; store: SqlStore } | null = null;
+  let built: { outbox: SlackOutbox; notifier: SlackNotifier; store: Store } | null = null;
   return {
     notifier({ store, registry }) {
       const outbox = new SlackOutbox(databaseOf(store), clock, opts.redact);

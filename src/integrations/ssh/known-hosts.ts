@@ -3,41 +3,10 @@
 // key it presents is listed for it: there is no "trust on first use", because a runbook at 3 a.m. has
 // nobody to ask whether a new key is expected.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { ValidationError } from '../../core/errors.ts';
+import { blobType, type KnownHost, parseKnownHosts } from '../../config/known-hosts.ts';
 
-export interface KnownHost {
-  /** Host patterns as written: `web-1`, `[web-1]:2222`, `*.example.com`, `!bad.example.com`, or hashed `|1|salt|hash`. */
-  patterns: readonly string[];
-  /** `ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`, … */
-  keyType: string;
-  /** The public key blob (SSH wire format), as the server presents it. */
-  key: Buffer;
-  /** `@revoked`: this key is refused for these hosts even if listed elsewhere. */
-  revoked: boolean;
-}
-
-/** Parses known_hosts text; a line that is not an entry stops the start with its line number. */
-export function parseKnownHosts(text: string): KnownHost[] {
-  const out: KnownHost[] = [];
-  for (const [i, raw] of text.split(/\r?\n/).entries()) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const fields = line.split(/\s+/);
-    let revoked = false;
-    if (fields[0]?.startsWith('@')) {
-      const marker = fields.shift();
-      if (marker === '@revoked') revoked = true;
-      else throw new ValidationError(`known_hosts line ${i + 1}: ${marker} is not supported (only @revoked)`);
-    }
-    const [hosts, keyType, base64] = fields;
-    const key = base64 && /^[A-Za-z0-9+/]+={0,2}$/.test(base64) ? Buffer.from(base64, 'base64') : null;
-    if (!hosts || !keyType || !key || blobType(key) !== keyType) {
-      throw new ValidationError(`known_hosts line ${i + 1}: expected "host[,host…] key-type base64-key"`);
-    }
-    out.push({ patterns: hosts.split(','), keyType, key, revoked });
-  }
-  return out;
-}
+// Parsed with the configuration (src/config/known-hosts.ts); matched here.
+export { blobType, type KnownHost, parseKnownHosts };
 
 /** The name known_hosts files a host under: `host` on port 22, `[host]:port` elsewhere. */
 export function hostEntryName(host: string, port: number): string {
@@ -47,13 +16,6 @@ export function hostEntryName(host: string, port: number): string {
 /** OpenSSH's fingerprint of a public key blob: `SHA256:` and unpadded base64, as `ssh-keygen -l` prints. */
 export function fingerprint(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
-}
-
-/** The key type inside a public key blob (its first length-prefixed string). */
-export function blobType(key: Buffer): string | null {
-  if (key.length < 4) return null;
-  const len = key.readUInt32BE(0);
-  return len > 0 && len < 64 && key.length >= 4 + len ? key.subarray(4, 4 + len).toString('latin1') : null;
 }
 
 /** The entries that name this host (a negated pattern that matches excludes the entry, as in OpenSSH). */

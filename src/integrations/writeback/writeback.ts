@@ -4,9 +4,12 @@
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Redactor } from '../../core/redact.ts';
-import type { Firebreak } from '../../firebreak.ts';
+import type { Engine } from '../../engine/engine.ts';
 import type { Ingestor } from '../../ingest/ingest.ts';
+import type { RunbookRegistry } from '../../runbooks/registry.ts';
+import type { DbDriver } from '../../store/db.ts';
 import { IncidentStore } from '../../store/incidents.ts';
+import type { Store } from '../../store/store.ts';
 import { grafanaClient } from '../grafana/client.ts';
 import { pagerDutyClient } from '../pagerduty/client.ts';
 import { WritebackDeliverer } from './deliverer.ts';
@@ -23,8 +26,15 @@ export interface WriteBack {
   close(): Promise<void>;
 }
 
+/** What write-back needs of the process's firebreak (a Firebreak is one). */
+export interface WriteBackHost {
+  engine: Pick<Engine, 'clock' | 'events'>;
+  store: Pick<Store, 'getRun' | 'getSteps'> & { readonly driver: DbDriver };
+  registry: RunbookRegistry;
+}
+
 export interface WriteBackDeps {
-  fb: Firebreak;
+  fb: WriteBackHost;
   logger: Logger;
   redact: Redactor;
   clock?: Clock;

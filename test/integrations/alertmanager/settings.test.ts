@@ -1,7 +1,8 @@
 // The Alertmanager settings: only an http(s) ALERTMANAGER_URL turns silences on (and registers the
 // built-in runbook); one way to authenticate; the credentials are redacted and sent as headers only.
 import { describe, expect, test } from 'vitest';
-import { firebreakOptionsOf, parseConfig, secretsOf } from '../../../src/config/config.ts';
+import { parseConfig, secretsOf } from '../../../src/config/config.ts';
+import { firebreakOptionsOf } from '../../../src/firebreak.ts';
 import { alertmanagerClient } from '../../../src/integrations/alertmanager/client.ts';
 import { silenceTargetOf } from '../../../src/integrations/alertmanager/request.ts';
 import { alertmanagerSettings } from '../../../src/integrations/alertmanager/settings.ts';
