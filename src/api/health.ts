@@ -1,7 +1,9 @@
 // The routes a probe or a client reads without a token: /healthz, /readyz and /openapi.json.
+
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Firebreak } from '../firebreak.ts';
 import { readiness } from '../observability/readiness.ts';
+import { databaseOf } from '../store/database.ts';
 import { apiRoutes, errors, json } from './openapi.ts';
 import * as res from './responses.ts';
 
@@ -39,7 +41,7 @@ export function healthRoutes(deps: {
     }),
     async (c) => {
       const ready = await readiness({
-        driver: deps.fb.store.driver,
+        driver: databaseOf(deps.fb.store),
         engine: deps.fb.engine,
         draining: deps.draining ?? (() => false),
       });

@@ -3,6 +3,7 @@
 // time prunes (a lease row), every FIREBREAK_PRUNE_INTERVAL, in small batches — one short transaction
 // each, rows others hold skipped — so claims, commits and ingest never wait behind it. What it did goes
 // to its events (→ /metrics) and the log.
+
 import { type Config, retentionOf } from '../config/config.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';

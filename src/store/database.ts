@@ -4,7 +4,7 @@
 import { coalescedNotify } from '../db/coalesced-notify.ts';
 import type { Queryable, SqlDriver } from '../db/driver.ts';
 import { IncidentStore } from './incidents.ts';
-import { type SqlStore, WAKE_CHANNEL } from './sql-store.ts';
+import { WAKE_CHANNEL } from './sql-store.ts';
 
 export type Database = SqlDriver;
 export type { Queryable };

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { budgetKey } from '../core/budget.ts';
 import type { AnyRunbook } from '../dsl/runbook.ts';
 import type { Firebreak } from '../firebreak.ts';
-import { insertBudgetUseSql } from '../store/sql/mitigation-budget.ts';
+import { databaseOf } from '../store/database.ts';
+import { insertBudgetUse } from '../store/sql/mitigation-budget.ts';
 
 /** Applies already counted, by mitigation name, in the run's scope of each budget. */
 export type BudgetsUsed = Readonly<Record<string, number>>;
@@ -25,8 +26,16 @@ export async function recordBudgetUses(
     const scope = typeof budget.scope === 'function' ? budget.scope(input) : null;
     const key = budgetKey(rb.id, name, scope);
     for (let i = 0; i < n; i++) {
-      const params = [randomUUID(), name, key, rb.id, name, scope, now, null];
-      await fb.store.driver.query(insertBudgetUseSql, params);
+      await insertBudgetUse(databaseOf(fb.store), {
+        runId: randomUUID(),
+        stepKey: name,
+        key,
+        runbookId: rb.id,
+        mitigation: name,
+        scope,
+        at: now,
+        approvalId: null,
+      });
     }
   }
 }

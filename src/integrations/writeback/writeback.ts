@@ -1,14 +1,15 @@
 // PagerDuty and Grafana write-back, wired into a process that executes runs (`serve`, `firebreak
 // worker`): the follower turns engine (and, in serve, ingest) events into outbox rows, and the deliverer
 // sends the rows of any process, so a row queued by a worker that died is sent by another.
+
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Redactor } from '../../core/redact.ts';
 import type { Engine } from '../../engine/engine.ts';
 import type { Ingestor } from '../../ingest/ingest.ts';
 import type { RunbookRegistry } from '../../runbooks/registry.ts';
+import { databaseOf, incidentStoreOf } from '../../store/database.ts';
 import type { DbDriver } from '../../store/db.ts';
-import { IncidentStore } from '../../store/incidents.ts';
 import type { Store } from '../../store/store.ts';
 import { grafanaClient } from '../grafana/client.ts';
 import { pagerDutyClient } from '../pagerduty/client.ts';
@@ -47,11 +48,11 @@ export interface WriteBackDeps {
 export function startWriteBack(settings: WritebackSettings, deps: WriteBackDeps): WriteBack {
   const clock = deps.clock ?? deps.fb.engine.clock;
   const logger = deps.logger.child({ component: 'writeback' });
-  const outbox = new WritebackOutbox(deps.fb.store.driver, clock, deps.redact);
+  const outbox = new WritebackOutbox(databaseOf(deps.fb.store), clock, deps.redact);
   const follower = new WritebackFollower({
     outbox,
     store: deps.fb.store,
-    incidents: new IncidentStore(deps.fb.store.driver),
+    incidents: incidentStoreOf(deps.fb.store),
     registry: deps.fb.registry,
     clock,
     logger,
