@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config.ts';
 import { describeError } from '../core/failure.ts';
-import type { Database } from '../store/maintenance.ts';
+import type { DbDriver } from '../store/maintenance.ts';
 import { JSON_FLAG, parse } from './args.ts';
 import { ApiClient } from './client.ts';
 import { type Command, EXIT } from './io.ts';
@@ -132,10 +132,10 @@ async function openAndCheck(config: Config): Promise<Check[]> {
   const where = config.DATABASE_URL
     ? redactUrl(config.DATABASE_URL)
     : `PGlite in ${config.FIREBREAK_DATA_DIR}`;
-  const { openDatabase, databaseNow } = await import('../store/maintenance.ts');
-  let driver: Database;
+  const { connectDatabase, databaseNow } = await import('../store/maintenance.ts');
+  let driver: DbDriver;
   try {
-    driver = await openDatabase({
+    driver = await connectDatabase({
       databaseUrl: config.DATABASE_URL,
       dataDir: config.FIREBREAK_DATA_DIR,
       poolSize: 1,
@@ -166,7 +166,7 @@ async function openAndCheck(config: Config): Promise<Check[]> {
   }
 }
 
-async function migrationCheck(driver: Database): Promise<Check> {
+async function migrationCheck(driver: DbDriver): Promise<Check> {
   const journal = JSON.parse(
     readFileSync(new URL('../../drizzle/meta/_journal.json', import.meta.url), 'utf8'),
   ) as { entries: { tag: string; when: number }[] };

@@ -26,7 +26,7 @@ export const exportCommand = {
     const until = values.until === undefined ? now : timeArg('--until', values.until, now);
     if (until <= since) throw new UsageError('--until must be later than --since');
     // Like migrate, export opens the database itself; loaded here so other commands start light.
-    const [{ configOptionsOf, secretsOf }, { openDatabase }, { redactor }, { exportJournal }] =
+    const [{ configOptionsOf, secretsOf }, { connectDatabase }, { redactor }, { exportJournal }] =
       await Promise.all([
         import('../config/config.ts'),
         import('../store/maintenance.ts'),
@@ -34,7 +34,7 @@ export const exportCommand = {
         import('../retention/export.ts'),
       ]);
     const { databaseUrl, dataDir, listenUrl, poolMode, startupTimeoutMs } = configOptionsOf(config);
-    const driver = await openDatabase({
+    const driver = await connectDatabase({
       databaseUrl,
       dataDir,
       listenUrl,

@@ -12,12 +12,12 @@ export const migrateCommand = {
   examples: ['DATABASE_URL=postgres://… firebreak migrate'],
   async run(args, { config, io }) {
     parse(this, args, 0);
-    const [{ configOptionsOf }, { openDatabase }] = await Promise.all([
+    const [{ configOptionsOf }, { connectDatabase }] = await Promise.all([
       import('../config/config.ts'),
       import('../store/maintenance.ts'),
     ]);
     const { databaseUrl, dataDir, listenUrl, poolMode, startupTimeoutMs } = configOptionsOf(config);
-    const driver = await openDatabase({
+    const driver = await connectDatabase({
       databaseUrl,
       dataDir,
       listenUrl,

@@ -2,7 +2,7 @@
 // (src/db/functions/firebreak_ingest_batch.sql), one transaction, one WAL flush, instead of one of each per delivery. Each delivery
 // still succeeds or fails on its own (a subtransaction per item), and waits for the commit before its
 // sender is answered, so a 202 still means "on disk".
-import type { Queryable } from '../store/database.ts';
+import type { Db } from '../store/database.ts';
 import { GroupCommit, type Pending } from '../store/group-commit.ts';
 import { type IngestBatchRow, type IngestRow, ingestBatch, ingestOne } from '../store/ingest.ts';
 
@@ -36,7 +36,7 @@ export class IngestBatcher {
   private readonly writes: GroupCommit<Item>;
 
   constructor(
-    private readonly db: Queryable,
+    private readonly db: Db,
     opts: { maxBatch?: number } = {},
   ) {
     // One batch in flight: its fsync is the wait that lets the next batch fill up.

@@ -5,7 +5,7 @@ import type { AlertBatch, AlertSource } from '../core/alert.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Redactor } from '../core/redact.ts';
 import { uuidv7 } from '../core/uuid.ts';
-import type { Database } from '../store/database.ts';
+import type { DbDriver } from '../store/database.ts';
 import { insertDeadLetter, insertIncidentEvent, runWaker } from '../store/ingest.ts';
 import { type GroupBy, regroup } from './group-by.ts';
 import { IngestBatcher } from './ingest-batch.ts';
@@ -32,7 +32,7 @@ export type IngestResult =
 
 export interface IngestDeps {
   /** The store's database (createFirebreak's). */
-  driver: Database;
+  driver: DbDriver;
   router: Router;
   clock: Clock;
   flapMs: number;
@@ -53,7 +53,7 @@ export class Ingestor {
   private readonly batcher: IngestBatcher;
 
   /** The store's database: every statement is a typed function of store/ingest.ts. */
-  private readonly db: Database;
+  private readonly db: DbDriver;
 
   constructor(private readonly deps: IngestDeps) {
     this.db = deps.driver;

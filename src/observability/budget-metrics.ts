@@ -6,7 +6,7 @@ import { windowStart } from '../core/budget.ts';
 import { parseDuration } from '../core/duration.ts';
 import type { EngineEvents } from '../engine/events.ts';
 import type { RunbookRegistry } from '../runbooks/registry.ts';
-import type { Db } from '../store/db.ts';
+import type { Db } from '../store/database.ts';
 import { budgetPeak } from '../store/health.ts';
 import type { FirebreakMetrics } from './metrics.ts';
 

@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Pruner } from '../retention/pruner.ts';
 import type { Approvals } from '../services/approvals/decide.ts';
-import type { Db } from '../store/db.ts';
+import type { Db } from '../store/database.ts';
 import { budgetSpecs, meterBudgets } from './budget-metrics.ts';
 import { meterApprovalDecision, meterEngine, meterPruner } from './engine-metrics.ts';
 import { traceEngine } from './engine-tracing.ts';

@@ -2,7 +2,7 @@
 // shutting down. From the moment SIGTERM arrives it answers 503, so a load balancer or Kubernetes stops
 // sending work while running steps finish.
 import type { Engine } from '../engine/engine.ts';
-import type { Db } from '../store/db.ts';
+import type { Db } from '../store/database.ts';
 import { ping } from '../store/health.ts';
 
 export interface ReadinessDeps {

@@ -3,7 +3,7 @@
 // process reports the same value: aggregate them with max(), not sum().
 
 import type { Logger } from '../core/logger.ts';
-import type { Db } from '../store/db.ts';
+import type { Db } from '../store/database.ts';
 import { oldestHistoryAge, pendingApprovalCount } from '../store/health.ts';
 import { type BudgetSpec, refreshBudgetGauges } from './budget-metrics.ts';
 import type { FirebreakMetrics } from './metrics.ts';

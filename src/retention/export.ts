@@ -5,7 +5,7 @@
 // through the BRIN index on `at`: memory stays flat and no query scans the whole journal.
 
 import type { Redactor } from '../core/redact.ts';
-import type { Db } from '../store/db.ts';
+import type { Db } from '../store/database.ts';
 import { journalSeqRange, journalWindow } from '../store/retention.ts';
 
 export interface ExportOptions {

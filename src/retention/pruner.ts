@@ -8,7 +8,7 @@ import { type Config, retentionOf } from '../config/config.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import { TypedEvents } from '../core/typed-events.ts';
-import type { Db, Row } from '../store/db.ts';
+import type { Db, Row } from '../store/database.ts';
 import { pruneSentOutbox } from '../store/outbox.ts';
 import {
   claimPruner,

@@ -1,6 +1,6 @@
 // The reads behind /readyz and the database gauges of /metrics. Database-wide: every process reports the
 // same values.
-import type { Db } from './db.ts';
+import type { Db } from './database.ts';
 import { budgetPeakSql } from './sql/mitigation-budget.ts';
 
 /** Throws when the database does not answer. */

@@ -4,7 +4,7 @@
 import { and, asc, desc, eq, isNull, type SQL } from 'drizzle-orm';
 import { drizzleOf } from '../db/drizzle.ts';
 import { alerts, deadLetters, events, evidence, incidents } from '../db/schema.ts';
-import type { Database, Queryable } from './database.ts';
+import type { Db, DbDriver } from './database.ts';
 import type { EventRecord, EvidenceKind, EvidenceRecord } from './records.ts';
 
 export interface IncidentRecord {
@@ -114,10 +114,10 @@ const deadLetterColumns = {
 type Labels = Record<string, string>;
 
 export class IncidentStore {
-  constructor(private readonly driver: Database) {}
+  constructor(private readonly driver: DbDriver) {}
 
   /** The incident store beside a SqlStore (createFirebreak's `fb.store`). */
-  static of(store: { readonly driver: Database }): IncidentStore {
+  static of(store: { readonly driver: DbDriver }): IncidentStore {
     return new IncidentStore(store.driver);
   }
 
@@ -230,7 +230,7 @@ function asDeadLetter(r: Omit<DeadLetterRecord, 'headers'> & { headers: unknown 
 }
 
 export async function markDeadLetterReplayed(
-  q: Queryable,
+  q: Db,
   p: { id: string; result: unknown; now: Date },
 ): Promise<void> {
   await q.query('update dead_letters set replayed_at = $2, replay_result = $3::text::jsonb where id = $1', [
@@ -241,7 +241,7 @@ export async function markDeadLetterReplayed(
 }
 
 async function insertTestIncident(
-  q: Queryable,
+  q: Db,
   p: { id: string; title: string; severity: string | null; labels: Labels; drill: boolean; now: Date },
 ): Promise<void> {
   await q.query(
@@ -254,7 +254,7 @@ async function insertTestIncident(
 
 /** A journal entry of an incident, not of a run; `data` is JSON already (redacted by the caller). */
 export async function insertIncidentEvent(
-  q: Queryable,
+  q: Db,
   p: { incidentId: string; type: string; data: string; at: Date },
 ): Promise<void> {
   await q.query(

@@ -7,7 +7,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { coalescedNotify } from '../db/coalesced-notify.ts';
 import { drizzleOf } from '../db/drizzle.ts';
 import { alerts, incidents } from '../db/schema.ts';
-import type { Database, Queryable } from './database.ts';
+import type { Db, DbDriver } from './database.ts';
 import { WAKE_CHANNEL } from './sql-store.ts';
 
 export { insertIncidentEvent } from './incidents.ts';
@@ -30,19 +30,19 @@ export interface IngestBatchRow extends IngestRow {
 }
 
 /** One delivery in its own transaction. `payload` is the redacted notification, already JSON. */
-export async function ingestOne(q: Queryable, payload: string, now: Date): Promise<IngestRow | undefined> {
+export async function ingestOne(q: Db, payload: string, now: Date): Promise<IngestRow | undefined> {
   const [row] = await q.query(ONE_SQL, [payload, now]);
   return row as IngestRow | undefined;
 }
 
 /** Several deliveries in one transaction, a subtransaction each. `payloads`: a JSON array, lock-ordered. */
-export async function ingestBatch(q: Queryable, payloads: string, now: Date): Promise<IngestBatchRow[]> {
+export async function ingestBatch(q: Db, payloads: string, now: Date): Promise<IngestBatchRow[]> {
   return (await q.query(BATCH_SQL, [payloads, now])) as unknown as IngestBatchRow[];
 }
 
 /** Keeps a delivery that could not become an incident; the strings are redacted by the caller. */
 export async function insertDeadLetter(
-  q: Queryable,
+  q: Db,
   p: { source: string; reason: string; body: string; headers: string; receivedAt: Date },
 ): Promise<string> {
   const id = randomUUID();
@@ -54,7 +54,7 @@ export async function insertDeadLetter(
 }
 
 /** Wakes the workers once runs are committed (not inside the ingest transaction: see src/db/functions/firebreak_ingest.sql). */
-export function runWaker(driver: Database): () => void {
+export function runWaker(driver: DbDriver): () => void {
   return coalescedNotify(driver, WAKE_CHANNEL, 'run');
 }
 
@@ -68,7 +68,7 @@ export interface OpenKubernetesAlert {
 }
 
 /** The firing alerts of firing `kubernetes` incidents: what a new watch leader starts from. */
-export async function openKubernetesAlerts(q: Queryable): Promise<OpenKubernetesAlert[]> {
+export async function openKubernetesAlerts(q: Db): Promise<OpenKubernetesAlert[]> {
   const rows = await drizzleOf(q)
     .select({
       fingerprint: alerts.fingerprint,

@@ -3,10 +3,10 @@
 // nothing of the engine.
 import { type ConnectOptions, connect, type Queryable, type SqlDriver } from '../db/driver.ts';
 
-export type { ConnectOptions, SqlDriver as Database } from '../db/driver.ts';
+export type { ConnectOptions, SqlDriver as DbDriver } from '../db/driver.ts';
 
 /** Opens the database; with `migrate: true` it applies the pending migrations first (src/db). */
-export function openDatabase(opts: ConnectOptions): Promise<SqlDriver> {
+export function connectDatabase(opts: ConnectOptions): Promise<SqlDriver> {
   return connect(opts);
 }
 

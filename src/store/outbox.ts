@@ -6,7 +6,7 @@
 import type { Clock } from '../core/clock.ts';
 import type { Redactor } from '../core/redact.ts';
 import { retryTransient } from '../db/transient.ts';
-import type { Db, Row } from './db.ts';
+import type { Db, Row } from './database.ts';
 
 export type OutboxTable = 'slack_outbox' | 'writeback_outbox';
 

@@ -3,7 +3,7 @@
 import { eq } from 'drizzle-orm';
 import { drizzleOf } from '../db/drizzle.ts';
 import { postmortems } from '../db/schema.ts';
-import type { Queryable } from './database.ts';
+import type { Db } from './database.ts';
 
 export interface PostmortemEdit {
   markdown: string;
@@ -12,7 +12,7 @@ export interface PostmortemEdit {
 }
 
 export class PostmortemStore {
-  constructor(private readonly q: Queryable) {}
+  constructor(private readonly q: Db) {}
 
   /** Stores a generated draft; `dropEdit` also forgets a saved edit. */
   async saveDraft(p: {

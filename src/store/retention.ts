@@ -1,7 +1,7 @@
 // The statements of retention (src/retention): pruning past the windows, the pruner's lease, and the
 // journal export's reads. The run and incident work is done by the functions of drizzle/0018
 // (firebreak_prune_runs, _audit, _incidents), which delete in keyed batches and may delete journal lines.
-import type { Db, Row } from './db.ts';
+import type { Db, Row } from './database.ts';
 
 /** Deleted-row counts of one batch, by column (`runs`, `steps`, `events`, …), as the function returns them. */
 export type PruneCounts = Row | undefined;

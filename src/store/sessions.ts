@@ -3,7 +3,7 @@
 import { eq } from 'drizzle-orm';
 import { drizzleOf } from '../db/drizzle.ts';
 import { webSessions } from '../db/schema.ts';
-import type { Database, Queryable } from './database.ts';
+import type { Db, DbDriver } from './database.ts';
 
 export interface WebSessionRecord {
   expiresAt: Date;
@@ -11,10 +11,10 @@ export interface WebSessionRecord {
 }
 
 export class WebSessions {
-  constructor(private readonly q: Queryable) {}
+  constructor(private readonly q: Db) {}
 
   /** The session table beside a SqlStore (createFirebreak's `fb.store`). */
-  static of(store: { readonly driver: Database }): WebSessions {
+  static of(store: { readonly driver: DbDriver }): WebSessions {
     return new WebSessions(store.driver);
   }
 

@@ -1,6 +1,6 @@
 // slack_outbox: outgoing Slack messages, on the outbox core (outbox.ts). Rows of one thread go out in
 // order; a sent row records the channel and ts Slack answered with, so replies and updates can find it.
-import type { Db, Row } from './db.ts';
+import type { Db, Row } from './database.ts';
 import type { OutboxSpec } from './outbox.ts';
 import { str } from './rows.ts';
 

@@ -1,7 +1,7 @@
 // writeback_outbox: PagerDuty and Grafana write-back calls, on the outbox core (outbox.ts). Rows of one
 // `sequence` go out in order (acknowledge, notes, resolve); claims are per service, so a service held by
 // a 429 does not hold the others; a sent row records the id the service gave (an annotation's id).
-import type { Db, Row } from './db.ts';
+import type { Db, Row } from './database.ts';
 import type { OutboxSpec } from './outbox.ts';
 import { str } from './rows.ts';
 

@@ -9,7 +9,7 @@ import type { Logger } from '../../core/logger.ts';
 import { type RetryPolicy, retryPolicy } from '../../core/retry.ts';
 import { TypedEvents } from '../../core/typed-events.ts';
 import type { KubernetesEndpoint } from '../../integrations/kubernetes/endpoint.ts';
-import type { Queryable } from '../../store/database.ts';
+import type { Db } from '../../store/database.ts';
 import { openKubernetesAlerts } from '../../store/ingest.ts';
 import { type LeaseHolding, Leases } from '../../store/leases.ts';
 import type { Ingestor } from '../ingest.ts';
@@ -25,7 +25,7 @@ export interface KubernetesWatchOptions {
   /** Empty: every namespace. Nodes are cluster-scoped and always watched. */
   namespaces: readonly string[];
   ingestor: Ingestor;
-  db: Queryable;
+  db: Db;
   clock: Clock;
   logger: Logger;
   /** This replica's name in the lease (the worker id). */

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.ts';
 import type { Redactor } from '../../core/redact.ts';
-import type { Db } from '../../store/db.ts';
+import type { Db } from '../../store/database.ts';
 import { Outbox } from '../../store/outbox.ts';
 import {
   insertApprovalRefresh,

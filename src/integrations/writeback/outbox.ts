@@ -5,7 +5,7 @@
 // (acknowledge, notes, resolve). Errors are redacted before they are stored.
 import type { Clock } from '../../core/clock.ts';
 import type { Redactor } from '../../core/redact.ts';
-import type { Db } from '../../store/db.ts';
+import type { Db } from '../../store/database.ts';
 import { Outbox } from '../../store/outbox.ts';
 import {
   firstPagerDutyAcknowledge,

@@ -3,7 +3,7 @@
 import type { Clock } from '../../core/clock.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { RunbookRegistry } from '../../runbooks/registry.ts';
-import type { Database } from '../../store/database.ts';
+import type { DbDriver } from '../../store/database.ts';
 import type { IncidentStore } from '../../store/incidents.ts';
 import { PostmortemStore } from '../../store/postmortems.ts';
 import type { Store } from '../../store/store.ts';
@@ -32,7 +32,7 @@ export class Postmortems {
       store: Store;
       registry: RunbookRegistry;
       /** The database the postmortems table is in (the store's). */
-      driver: Database;
+      driver: DbDriver;
       clock: Clock;
     },
   ) {
