@@ -1,4 +1,4 @@
-// Game-day schedules: a cron expression evaluated on the wall clock of an IANA time zone (DESIGN.md §5).
+// Game-day schedules: a cron expression evaluated on the wall clock of an IANA time zone (ARCHITECTURE.md, "Game days").
 //
 // DST — what cron-parser 5.10.6 does (probed in Europe/Berlin, 2025) and why we do not rely on it:
 // - Spring forward (02:00 CET -> 03:00 CEST on 2025-03-30): next() from before the gap fires "30 2 * * *" at

@@ -219,7 +219,7 @@ export interface GameDayTargets {
   maxFailedSteps?: number;
 }
 
-/** A scheduled rehearsal of the runbook on a drill incident (DESIGN.md §5). */
+/** A scheduled rehearsal of the runbook on a drill incident (ARCHITECTURE.md, "Game days"). */
 export interface GameDay {
   /** Letters, digits, - _ . ; unique within the runbook. */
   id: string;

@@ -1,4 +1,4 @@
-// Catch-up rule for game-day fires that came due while no replica was running (DESIGN.md §5).
+// Catch-up rule for game-day fires that came due while no replica was running (ARCHITECTURE.md, "Game days").
 //
 // Missed due times are those in (since, now], where since = lastFiredAt, or createdAt when the schedule has
 // never fired. Inclusive of now, so the ordinary on-time tick is the same decision with one missed due time.
