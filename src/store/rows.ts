@@ -1,14 +1,7 @@
 // Maps snake_case rows from either driver into records. postgres.js returns int8 as text, PGlite as
 // number, so numeric columns go through Number().
 import type { Row } from '../db/driver.ts';
-import type {
-  ApprovalRecord,
-  EventRecord,
-  EvidenceRecord,
-  RunRecord,
-  StepAttemptRecord,
-  StepRecord,
-} from './records.ts';
+import type { ApprovalRecord, RunRecord, StepRecord } from './records.ts';
 
 export const date = (v: unknown): Date | null =>
   v == null ? null : v instanceof Date ? v : new Date(String(v));
@@ -56,46 +49,6 @@ export function toStep(r: Row): StepRecord {
     idempotencyKey: String(r.idempotency_key),
     startedAt: date(r.started_at),
     finishedAt: date(r.finished_at),
-  };
-}
-
-export function toAttempt(r: Row): StepAttemptRecord {
-  return {
-    runId: String(r.run_id),
-    stepKey: String(r.step_key),
-    attempt: Number(r.attempt),
-    phase: String(r.phase),
-    status: String(r.status),
-    error: (r.error ?? null) as StepAttemptRecord['error'],
-    startedAt: date(r.started_at),
-    finishedAt: date(r.finished_at)!,
-  };
-}
-
-export function toEvent(r: Row): EventRecord {
-  return {
-    seq: Number(r.seq),
-    runId: str(r.run_id),
-    incidentId: str(r.incident_id),
-    stepKey: str(r.step_key),
-    type: String(r.type),
-    data: r.data ?? null,
-    at: date(r.at)!,
-  };
-}
-
-export function toEvidence(r: Row): EvidenceRecord {
-  return {
-    id: String(r.id),
-    runId: str(r.run_id),
-    incidentId: str(r.incident_id),
-    stepKey: str(r.step_key),
-    attempt: num(r.attempt),
-    kind: r.kind as EvidenceRecord['kind'],
-    title: String(r.title),
-    content: r.content,
-    contentHash: String(r.content_hash),
-    createdAt: date(r.created_at)!,
   };
 }
 

@@ -8,7 +8,7 @@ import type { Row, SqlDriver } from '../db/driver.ts';
 import { WAKE_CHANNEL } from '../db/wake-channel.ts';
 import { GroupCommit, type Pending } from './group-commit.ts';
 import type { ApprovalDecision, ApprovalRecord, StepRecord } from './records.ts';
-import { toApproval, toAttempt, toEvent, toEvidence, toRun, toStep } from './rows.ts';
+import { toApproval, toRun, toStep } from './rows.ts';
 import { applyTransitions, applyTransitionsStatement } from './sql/apply-transitions.ts';
 import { cancelRun } from './sql/cancel-run.ts';
 import { claimRuns, heartbeat, releaseRuns, stepsOfRuns } from './sql/claim-runs.ts';
@@ -21,6 +21,7 @@ import {
   extendApproval,
   lockApproval,
 } from './sql/decide-approval.ts';
+import * as history from './sql/history.ts';
 import { budgetWindow, insertBudgetUse, lockBudgetKey, lockLeasedRun } from './sql/mitigation-budget.ts';
 import * as reads from './sql/reads.ts';
 import { retryRun } from './sql/retry-run.ts';
@@ -291,13 +292,12 @@ export class SqlStore implements Store {
   }
 
   async listRuns(filter: RunFilter = {}) {
-    const rows = await reads.listRuns(this.driver, {
+    return history.listRuns(this.driver, {
       status: filter.status ?? null,
       runbookId: filter.runbookId ?? null,
       incidentId: filter.incidentId ?? null,
       limit: filter.limit ?? 100,
     });
-    return rows.map(toRun);
   }
 
   async getSteps(runId: string) {
@@ -305,25 +305,23 @@ export class SqlStore implements Store {
   }
 
   async getAttempts(runId: string) {
-    return (await reads.getAttempts(this.driver, { runId })).map(toAttempt);
+    return history.getAttempts(this.driver, { runId });
   }
 
   async listEvents(filter: { runId?: string; incidentId?: string; afterSeq?: number; limit?: number }) {
-    const rows = await reads.listEvents(this.driver, {
+    return history.listEvents(this.driver, {
       runId: filter.runId ?? null,
       incidentId: filter.incidentId ?? null,
       afterSeq: filter.afterSeq ?? 0,
       limit: filter.limit ?? 10_000,
     });
-    return rows.map(toEvent);
   }
 
   async listEvidence(filter: { runId?: string; incidentId?: string }) {
-    const rows = await reads.listEvidence(this.driver, {
+    return history.listEvidence(this.driver, {
       runId: filter.runId ?? null,
       incidentId: filter.incidentId ?? null,
     });
-    return rows.map(toEvidence);
   }
 
   async getApproval(id: string) {
@@ -333,11 +331,10 @@ export class SqlStore implements Store {
   }
 
   async listApprovals(filter: { status?: ApprovalRecord['status']; runId?: string } = {}) {
-    const rows = await reads.listApprovals(this.driver, {
+    return history.listApprovals(this.driver, {
       status: filter.status ?? null,
       runId: filter.runId ?? null,
     });
-    return rows.map(toApproval);
   }
 
   async decideApproval(
