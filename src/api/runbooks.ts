@@ -3,6 +3,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Config } from '../config/config.ts';
 import { NotFoundError } from '../core/errors.ts';
+import { triggerJson } from '../dsl/triggers.ts';
 import type { Firebreak } from '../firebreak.ts';
 import { mermaid } from '../runbooks/mermaid.ts';
 import type { Services } from '../services/index.ts';
@@ -32,7 +33,7 @@ export function runbookRoutes(deps: { config: Config; fb: Firebreak; services: S
             title: rb.runbook.options.title,
             version: rb.version,
             steps: rb.steps.map((s) => ({ name: s.name, kind: s.kind, needs: s.needs })),
-            triggers: (rb.runbook.options.triggers ?? []).map(describeTrigger),
+            triggers: (rb.runbook.options.triggers ?? []).map(triggerJson),
             gameDays: rb.runbook.options.gameDays ?? [],
           })),
           failed: fb.loadReport.failed,
@@ -63,7 +64,7 @@ export function runbookRoutes(deps: { config: Config; fb: Firebreak; services: S
           version: rb.version,
           source: rb.source,
           steps: rb.steps.map((s) => ({ name: s.name, kind: s.kind, needs: s.needs })),
-          triggers: (rb.runbook.options.triggers ?? []).map(describeTrigger),
+          triggers: (rb.runbook.options.triggers ?? []).map(triggerJson),
           gameDays: rb.runbook.options.gameDays ?? [],
           graph: mermaid(rb),
           recentRuns: recent,
@@ -74,17 +75,4 @@ export function runbookRoutes(deps: { config: Config; fb: Firebreak; services: S
   );
 
   return app;
-}
-
-function describeTrigger(t: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(t).map(([k, v]) => [
-      k,
-      typeof v === 'string'
-        ? `=${v}`
-        : v instanceof RegExp
-          ? `=~${v.source}`
-          : `${(v as { op: string }).op}${(v as { value: string }).value}`,
-    ]),
-  );
 }

@@ -56,3 +56,15 @@ export function triggerProblems(triggers: readonly Trigger[]): string[] {
   });
   return problems;
 }
+
+/** A trigger as text, like Alertmanager matchers: alertname="HighErrorRate", severity=~"critical|page". */
+export function describeTrigger(trigger: Trigger): string {
+  return compileTrigger(trigger)
+    .map((m) => `${m.label}${m.op}"${m.value}"`)
+    .join(', ');
+}
+
+/** A trigger as the API shows it: each label's operator and value ({ severity: "=~critical|page" }). */
+export function triggerJson(trigger: Trigger): Record<string, string> {
+  return Object.fromEntries(compileTrigger(trigger).map((m) => [m.label, `${m.op}${m.value}`]));
+}

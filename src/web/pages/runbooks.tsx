@@ -1,7 +1,7 @@
 // Runbooks: the list (with files that did not load), and one runbook with its graph, triggers, game days
 // and recent runs.
 import type { Permission } from '../../api/auth.ts';
-import type { Trigger } from '../../dsl/types.ts';
+import { describeTrigger } from '../../dsl/triggers.ts';
 import type { LoadedRunbook } from '../../runbooks/registry.ts';
 import type { RunRecord } from '../../store/records.ts';
 import { RunbookBudgets } from '../budget.tsx';
@@ -206,17 +206,4 @@ export function RecentRuns({ runs }: { runs: RunRecord[] }) {
       </table>
     </div>
   );
-}
-
-/** Like Alertmanager matchers: alertname="HighErrorRate", severity=~"critical|page". */
-export function describeTrigger(t: Trigger): string {
-  return Object.entries(t)
-    .map(([k, v]) =>
-      typeof v === 'string'
-        ? `${k}="${v}"`
-        : v instanceof RegExp
-          ? `${k}=~"${v.source}"`
-          : `${k}${v.op}"${v.value}"`,
-    )
-    .join(', ');
 }
