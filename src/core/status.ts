@@ -1,4 +1,4 @@
-// Run and step states (DESIGN §2), and which of them are final.
+// Run and step states (ARCHITECTURE.md, "States"), and which of them are final.
 
 export const runStatuses = [
   'queued',

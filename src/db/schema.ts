@@ -423,7 +423,7 @@ export const postmortems = pgTable('postmortems', {
   editedAt: ts('edited_at'),
 });
 
-/** One row per runbook game day, synced from the loaded runbooks at start (DESIGN §5). */
+/** One row per runbook game day, synced from the loaded runbooks at start (ARCHITECTURE.md, "Game days"). */
 export const gamedaySchedules = pgTable('gameday_schedules', {
   /** "<runbook id>:<game day id>". */
   id: text('id').primaryKey(),
