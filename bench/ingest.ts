@@ -23,16 +23,22 @@ import postgres from 'postgres';
 import { alertmanagerBody, shuffled } from './support/alertmanager-bodies.ts';
 import { benchServerUrl, envInt } from './support/env.ts';
 import {
-  backendPids,
   checkIngest,
   firstStepStarts,
   type IngestCheck,
   ingestFunctionTime,
 } from './support/ingest-check.ts';
 import type { LoadReport } from './support/ingest-load.ts';
-import { databaseUrl, recreateDatabase } from './support/pg.ts';
+import { backendPids, databaseUrl, recreateDatabase } from './support/pg.ts';
 import { sampleWaits } from './support/pg-waits.ts';
-import { cpuPressureS, machineBusyS, minus, type SchedTime, schedOf } from './support/proc-cpu.ts';
+import {
+  cpuPressureS,
+  machineBusyS,
+  minus,
+  type SchedTime,
+  schedOf,
+  schedOfAll,
+} from './support/proc-cpu.ts';
 import { startServeChild } from './support/serve-child.ts';
 import { type LatencySummary, roundTo, summarize } from './support/stats.ts';
 
@@ -87,13 +93,6 @@ async function bodiesFile(dir: string, prefix: string, count: number, times: num
   const file = join(dir, `${prefix}.jsonl`);
   await writeFile(file, `${order.map((g) => bodies[g]).join('\n')}\n`);
   return file;
-}
-
-function schedOfAll(pids: number[]): SchedTime {
-  return pids.map(schedOf).reduce((a, b) => ({ cpuS: a.cpuS + b.cpuS, waitS: a.waitS + b.waitS }), {
-    cpuS: 0,
-    waitS: 0,
-  });
 }
 
 interface FirstStep extends LatencySummary {
