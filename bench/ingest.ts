@@ -7,6 +7,10 @@
 // must hold exactly one incident and one run per group and a notification per answered request.
 // Besides alerts/s and latency it prints where the time went: CPU and run-queue time of the server, its
 // PostgreSQL backends and the load tool, the machine's other load, and what the backends were doing.
+// RESULT adds the CPU cost per alert (server_cpu_ms_per_alert, pg_cpu_ms_per_alert: CPU time of the
+// server process and of its backends during the load, over the alerts posted; less noisy than alerts/s
+// on a shared machine) and first_step_p50_ms / first_step_p99_ms: for each delivery that started a run,
+// from the load tool sending it to the run's first step starting in the server (see firstStepLatency).
 // Env: BENCH_PG_URL (server, no database), BENCH_INGEST_GROUPS (5000), BENCH_INGEST_REPEATS (3),
 // BENCH_INGEST_ALERTS (10), BENCH_INGEST_CONNECTIONS (32), BENCH_INGEST_DB_POOL (server pool, 10).
 import { spawn } from 'node:child_process';
@@ -18,13 +22,25 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { alertmanagerBody, shuffled } from './support/alertmanager-bodies.ts';
 import { benchServerUrl, envInt } from './support/env.ts';
-import { backendPids, checkIngest, type IngestCheck, ingestFunctionTime } from './support/ingest-check.ts';
+import {
+  checkIngest,
+  firstStepStarts,
+  type IngestCheck,
+  ingestFunctionTime,
+} from './support/ingest-check.ts';
 import type { LoadReport } from './support/ingest-load.ts';
-import { databaseUrl, recreateDatabase } from './support/pg.ts';
+import { backendPids, databaseUrl, recreateDatabase } from './support/pg.ts';
 import { sampleWaits } from './support/pg-waits.ts';
-import { cpuPressureS, machineBusyS, minus, type SchedTime, schedOf } from './support/proc-cpu.ts';
+import {
+  cpuPressureS,
+  machineBusyS,
+  minus,
+  type SchedTime,
+  schedOf,
+  schedOfAll,
+} from './support/proc-cpu.ts';
 import { startServeChild } from './support/serve-child.ts';
-import { roundTo, summarize } from './support/stats.ts';
+import { type LatencySummary, roundTo, summarize } from './support/stats.ts';
 
 const serverUrl = benchServerUrl;
 const groups = envInt('BENCH_INGEST_GROUPS', 5000);
@@ -79,11 +95,29 @@ async function bodiesFile(dir: string, prefix: string, count: number, times: num
   return file;
 }
 
-function schedOfAll(pids: number[]): SchedTime {
-  return pids.map(schedOf).reduce((a, b) => ({ cpuS: a.cpuS + b.cpuS, waitS: a.waitS + b.waitS }), {
-    cpuS: 0,
-    waitS: 0,
-  });
+interface FirstStep extends LatencySummary {
+  /** Runs started by a delivery of the measured load. */
+  runs: number;
+  /** Of them, runs whose first step left no start time (it did not succeed). */
+  missing: number;
+}
+
+/**
+ * Webhook received → first step started, for every delivery whose answer named runs it started (the
+ * first of a group to commit; its repeats start nothing). Both ends read CLOCK_MONOTONIC through
+ * process.hrtime: the load tool just before it writes the request to the loopback socket, the runbook's
+ * step (bench/runbooks-ingest) as its function begins, after the run's claim and the step.started
+ * marker. One clock for both processes, read at microsecond resolution, so the figure is good to well
+ * under a millisecond; the database's timestamps (millisecond Dates from the server's clock, taken only
+ * after the body is parsed) would be neither as fine nor start at the request's arrival.
+ */
+async function firstStepLatency(sql: postgres.Sql, load: LoadReport): Promise<FirstStep | null> {
+  const sent = new Map(load.runStarts.flatMap((d) => d.runIds.map((id) => [id, d.sentMonoMs] as const)));
+  if (sent.size === 0) return null;
+  const started = await firstStepStarts(sql, [...sent.keys()]);
+  const latencies = [...started].map(([id, at]) => at - sent.get(id)!);
+  if (latencies.length === 0) return null;
+  return { ...summarize(latencies), runs: sent.size, missing: sent.size - started.size };
 }
 
 /** Waits (up to two minutes) until every run the alerts started has finished; returns the seconds. */
@@ -143,6 +177,7 @@ async function main(): Promise<void> {
 
     // The runs the alerts started keep going after the last answer.
     const { check, seconds: drainS } = await drainRuns(sql);
+    const firstStep = await firstStepLatency(sql, load);
     const fn1 = await ingestFunctionTime(sql, fn0.calls + requests);
     report(
       load,
@@ -153,6 +188,7 @@ async function main(): Promise<void> {
       drainS,
       fn1.calls - fn0.calls,
       fn1.totalMs - fn0.totalMs,
+      firstStep,
     );
   } finally {
     await sql.end({ timeout: 5 });
@@ -178,6 +214,7 @@ function report(
   drainS: number,
   fnCalls: number,
   fnMs: number,
+  firstStep: FirstStep | null,
 ): void {
   const ok = Object.entries(load.statuses)
     .filter(([s]) => s.startsWith('2'))
@@ -192,6 +229,7 @@ function report(
     `${roundTo(t.cpuS, 1)} s on CPU + ${roundTo(t.waitS, 1)} s waiting for one ` +
     `(${Math.round((t.cpuS / cpu.windowS) * 100)}% of a core)`;
   const perRequest = (t: SchedTime) => `${roundTo((t.cpuS / requests) * 1000, 2)} ms`;
+  const perAlert = (t: SchedTime) => roundTo((t.cpuS / (requests * alertsPerBody)) * 1000, 4);
   const ours = cpu.server.cpuS + cpu.pg.cpuS + cpu.load.cpuS;
 
   console.log(
@@ -228,6 +266,14 @@ function report(
       `${check.runs} runs (${check.runsSucceeded} succeeded; all finished ${roundTo(drainS, 1)} s after ` +
       `the last answer), ${check.notifications}/${ok} notifications recorded`,
   );
+  if (firstStep)
+    console.log(
+      `ingest  webhook sent → first step started, ${firstStep.runs} runs started by the load: ` +
+        `p50 ${roundTo(firstStep.p50, 2)} ms  p95 ${roundTo(firstStep.p95, 2)} ms  ` +
+        `p99 ${roundTo(firstStep.p99, 2)} ms  mean ${roundTo(firstStep.mean, 2)} ms` +
+        (firstStep.missing > 0 ? `; ${firstStep.missing} runs without a started first step` : ''),
+    );
+  else console.log('ingest  webhook sent → first step started: no delivery of the load started a run');
   for (const f of load.failures) console.log(`ingest  failure: ${f}`);
   if (lost > 0 || duplicated > 0) process.exitCode = 1;
   const misses = [
@@ -237,7 +283,10 @@ function report(
   if (misses.length > 0) console.log(`ingest  target missed: ${misses.join(', ')}`);
   console.log(
     `RESULT bench:ingest alerts_per_s=${alertsPerS} p99_ms=${roundTo(lat.p99, 2)} lost=${lost} ` +
-      `duplicated=${duplicated}`,
+      `duplicated=${duplicated} server_cpu_ms_per_alert=${perAlert(cpu.server)} ` +
+      `pg_cpu_ms_per_alert=${perAlert(cpu.pg)} ` +
+      `first_step_p50_ms=${firstStep ? roundTo(firstStep.p50, 2) : 'none'} ` +
+      `first_step_p99_ms=${firstStep ? roundTo(firstStep.p99, 2) : 'none'}`,
   );
 }
 

@@ -50,9 +50,15 @@ export async function ingestFunctionTime(
   }
 }
 
-/** This database's backends: only their CPU counts, other databases on the server are someone else's load. */
-export async function backendPids(sql: postgres.Sql, database: string): Promise<number[]> {
-  const rows = await sql<{ pid: number }[]>`
-    select pid from pg_stat_activity where datname = ${database} and pid <> pg_backend_pid()`;
-  return rows.map((r) => r.pid);
+/**
+ * When the first step of each run started, on the clock of bench/runbooks-ingest (its `ack` step's
+ * output `startedMonoMs`); runs whose step has not succeeded are missing from the map.
+ */
+export async function firstStepStarts(sql: postgres.Sql, runIds: string[]): Promise<Map<string, number>> {
+  const rows = await sql<{ runId: string; startedMonoMs: number }[]>`
+    select run_id::text as "runId", (output->>'startedMonoMs')::float8 as "startedMonoMs"
+    from steps
+    where run_id = any(${runIds}::uuid[]) and step_key = 'ack' and status = 'succeeded'
+      and output ? 'startedMonoMs'`;
+  return new Map(rows.map((r) => [r.runId, r.startedMonoMs]));
 }

@@ -1,7 +1,8 @@
 // The load tool of `npm run bench:ingest`, run as its own process so it never shares an event loop (or a
 // core's worth of scheduling) with the server it measures. It posts every body of LOAD_FILE (one JSON body
 // per line, in order) over LOAD_CONNECTIONS keep-alive connections and prints one JSON line: the latency
-// of every request, the status counts, the wall time and its own CPU and run-queue time.
+// of every request, the status counts, the wall time, its own CPU and run-queue time, and when each
+// delivery that started runs was sent.
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -15,6 +16,17 @@ export interface LoadReport {
   failures: string[];
   /** This process's own CPU and run-queue time during the load. */
   sched: SchedTime;
+  /** The deliveries whose answer named runs they started, with when they were sent (monoMs()). */
+  runStarts: { sentMonoMs: number; runIds: string[] }[];
+}
+
+/**
+ * CLOCK_MONOTONIC in milliseconds (microsecond digits): process.hrtime reads the machine's monotonic
+ * clock, the same in every process, so the server's runbook step (bench/runbooks-ingest) can be timed
+ * against it.
+ */
+function monoMs(): number {
+  return Number(process.hrtime.bigint() / 1000n) / 1000;
 }
 
 function need(name: string): string {
@@ -64,16 +76,25 @@ const report: LoadReport = {
   statuses: {},
   failures: [],
   sched: { cpuS: 0, waitS: 0 },
+  runStarts: [],
 };
 let next = 0;
 const worker = async () => {
   while (next < bodies.length) {
     const body = bodies[next++]!;
     const started = performance.now();
+    // "Received" for first_step_*: the moment the request goes to the loopback socket, so any wait in
+    // the server's accept and read queues counts, as it does for a real sender.
+    const sentMonoMs = monoMs();
     let status: string;
     try {
       const res = await post(body);
       status = String(res.status);
+      // Most answers (repeats of a group) start nothing; only those are parsed.
+      if (res.status === 202 && !res.text.includes('"runIds":[]')) {
+        const runIds = (JSON.parse(res.text) as { runIds?: string[] }).runIds ?? [];
+        if (runIds.length > 0) report.runStarts.push({ sentMonoMs, runIds });
+      }
       if ((res.status < 200 || res.status > 299) && report.failures.length < 5)
         report.failures.push(`${res.status} ${res.text}`);
     } catch (err) {

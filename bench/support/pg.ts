@@ -19,3 +19,15 @@ export async function recreateDatabase(serverUrl: string, database: string): Pro
     await admin.end();
   }
 }
+
+/**
+ * The backends serving firebreak on this database: only their CPU counts. Other databases on the server
+ * are someone else's load, and the bench's own sessions (its checks, the wait sampler) are not firebreak's
+ * work; firebreak names its connections (application_name 'firebreak', 'firebreak-listen').
+ */
+export async function backendPids(sql: postgres.Sql, database: string): Promise<number[]> {
+  const rows = await sql<{ pid: number }[]>`
+    select pid from pg_stat_activity
+    where datname = ${database} and application_name like 'firebreak%' and pid <> pg_backend_pid()`;
+  return rows.map((r) => r.pid);
+}

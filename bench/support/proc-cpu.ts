@@ -43,6 +43,14 @@ export function cpuPressureS(): number | null {
   }
 }
 
+/** schedOf summed over processes (a pool's database backends). */
+export function schedOfAll(pids: readonly number[]): SchedTime {
+  return pids.map(schedOf).reduce((a, b) => ({ cpuS: a.cpuS + b.cpuS, waitS: a.waitS + b.waitS }), {
+    cpuS: 0,
+    waitS: 0,
+  });
+}
+
 export function minus(a: SchedTime, b: SchedTime): SchedTime {
   return { cpuS: a.cpuS - b.cpuS, waitS: a.waitS - b.waitS };
 }
