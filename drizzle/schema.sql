@@ -403,6 +403,8 @@ CREATE INDEX runs_incident_idx ON public.runs USING btree (incident_id);
 
 CREATE INDEX runs_prunable_idx ON public.runs USING btree (finished_at) WHERE ((finished_at IS NOT NULL) AND (history_pruned_at IS NULL));
 
+CREATE INDEX runs_slot_waiters_idx ON public.runs USING btree (concurrency_key) WHERE ((concurrency_key IS NOT NULL) AND (status = ANY (ARRAY['running'::text, 'waiting'::text])));
+
 CREATE INDEX slack_outbox_done_idx ON public.slack_outbox USING btree (created_at) WHERE (status <> 'pending'::text);
 
 CREATE INDEX slack_outbox_due_idx ON public.slack_outbox USING btree (next_attempt_at, id) WHERE (status = 'pending'::text);
@@ -438,6 +440,9 @@ DECLARE
   v_ids uuid[] := ARRAY(SELECT (l->>'id')::uuid FROM jsonb_array_elements(p->'leases') l);
   v_terminal uuid[] := ARRAY(SELECT jsonb_array_elements_text(p->'terminal')::uuid);
   v_commits jsonb := COALESCE(p->'commits', '[]'::jsonb);
+  v_key text;
+  v_at timestamptz;
+  v_freed boolean := false;
 BEGIN
   -- Arrays, not IN (subquery) or a join on jsonb_to_recordset: those planned a sequential scan of all runs
   -- (and steps) on every commit, so commits slowed down as history grew.
@@ -550,9 +555,27 @@ BEGIN
     WHERE s.run_id = ANY(v_terminal) AND s.run_id = ANY(owned)
       AND s.status IN ('running', 'awaiting_approval', 'pending')
       AND NOT (s.kind = 'mitigation' AND s.applied_seq IS NOT NULL);
-    DELETE FROM concurrency_slots c
-    WHERE c.run_id = ANY(v_terminal) AND c.run_id = ANY(owned);
-    IF FOUND THEN
+    -- Its concurrency slot is given up, and the runs queued for one of the key's slots are due in the
+    -- same commit (no second write after it). Due at the run's end (finished_at, the engine's clock, as
+    -- the claim compares), not p_now. A run of the key still trying to take a slot (running, no slot
+    -- yet) is moved too, so the park it is about to commit loses the wake_at compare (so wake_at must
+    -- change) and it tries again at once.
+    FOR v_key, v_at IN
+      WITH freed AS (
+        DELETE FROM concurrency_slots c
+        WHERE c.run_id = ANY(v_terminal) AND c.run_id = ANY(owned)
+        RETURNING c.key, c.run_id
+      )
+      SELECT f.key, min(COALESCE(r.finished_at, p_now)) FROM freed f JOIN runs r ON r.id = f.run_id
+      GROUP BY f.key ORDER BY f.key
+    LOOP
+      UPDATE runs r SET wake_at = CASE WHEN r.wake_at = v_at THEN v_at - interval '1 millisecond' ELSE v_at END
+      WHERE r.concurrency_key = v_key AND r.status IN ('running', 'waiting')
+        AND (r.status = 'running' OR r.wake_at IS NULL OR r.wake_at > v_at)
+        AND NOT EXISTS (SELECT 1 FROM concurrency_slots c WHERE c.run_id = r.id);
+      v_freed := true;
+    END LOOP;
+    IF v_freed THEN
       PERFORM pg_notify('firebreak_wake', 'slot');
     END IF;
   END IF;

@@ -65,6 +65,11 @@ export const runs = pgTable(
       .where(sql`status in ('queued','running','waiting','compensating')`),
     index('runs_incident_idx').on(t.incidentId),
     index('runs_created_idx').on(t.createdAt),
+    // The runs of a key that may wait for one of its slots: the commit that ends a run of the key makes
+    // them due (firebreak_apply_transitions), and must not scan every run to find them.
+    index('runs_slot_waiters_idx')
+      .on(t.concurrencyKey)
+      .where(sql`concurrency_key is not null and status in ('running','waiting')`),
   ],
 );
 

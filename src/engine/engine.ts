@@ -289,26 +289,18 @@ export class Engine {
       .catch((err) =>
         this.logger.error('run executor crashed', { runId: run.id, error: (err as Error).stack }),
       )
-      .finally(async () => {
+      .finally(() => {
         if (this.active.get(run.id)?.executor === executor) {
           this.active.delete(run.id);
           this.leaseUntil.delete(run.id);
         }
         if (executor.final) this.own?.delete(run.id);
         this.events.emit('run.released', { runId: run.id, epoch });
-        // A finished run gave its concurrency slot up: the runs queued for that key are due now.
-        if (executor.final && run.concurrencyKey) await this.wakeSlotWaiters(run.concurrencyKey);
-        // A slot opened: look for more work at once.
+        // A finished run gave its concurrency slot up, and its final commit made the runs queued for
+        // that key due (firebreak_apply_transitions): look for more work at once.
         this.pump();
       });
     this.active.set(run.id, { executor, done });
-  }
-
-  private async wakeSlotWaiters(key: string): Promise<void> {
-    await this.store.wakeSlotWaiters(key, this.clock.now()).catch((err) => {
-      // The waiters still retry on their own timer (slotRetryMs).
-      this.logger.warn('waking runs queued for a slot failed', { key, error: (err as Error).message });
-    });
   }
 
   private newExecutor(run: RunRecord, steps: Awaited<ReturnType<Store['getSteps']>>): RunExecutor {

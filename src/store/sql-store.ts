@@ -235,7 +235,10 @@ export class SqlStore implements Store {
     const leaseExpiresAt = new Date(now.getTime() + leaseMs);
     const rows = await claimRuns(this.driver, { owner, now, leaseExpiresAt, limit, among });
     if (rows.length === 0) return [];
-    const stepRows = await stepsOfRuns(this.driver, { runIds: rows.map((r) => String(r.id)) });
+    // A run claimed for the first time has no checkpoints: steps are written only under a lease whose
+    // epoch is the run's claim count, so none exist before its first claim (claims = 1 now).
+    const resumed = rows.filter((r) => Number(r.claims) > 1).map((r) => String(r.id));
+    const stepRows = resumed.length === 0 ? [] : await stepsOfRuns(this.driver, { runIds: resumed });
     const byRun = new Map<string, StepRecord[]>();
     for (const step of stepRows.map(toStep)) {
       const list = byRun.get(step.runId);
@@ -322,6 +325,11 @@ export class SqlStore implements Store {
       runId: filter.runId ?? null,
       incidentId: filter.incidentId ?? null,
     });
+  }
+
+  async evidenceTitles(runId: string, stepKey: string) {
+    if (!isUuid(runId)) return [];
+    return history.evidenceTitles(this.driver, { runId, stepKey });
   }
 
   async getApproval(id: string) {

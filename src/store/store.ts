@@ -209,7 +209,10 @@ export interface Store {
   acquireSlot(key: string, limit: number, runId: string): Promise<boolean>;
   /** Queues a failed or compensated run again from its first failed step; returns its status before. */
   retryRun(runId: string, now: Date): Promise<{ previous: RunStatus | null; retried: boolean }>;
-  /** After a run of `key` gave its slot up: makes the runs queued for a slot due now. */
+  /**
+   * Makes the runs queued for a slot of `key` due now. The commit that ends a run does this itself for
+   * the slot it gives up (firebreak_apply_transitions); this is the same wake on its own.
+   */
   wakeSlotWaiters(key: string, now: Date): Promise<void>;
 
   getRun(id: string): Promise<RunRecord | null>;
@@ -223,6 +226,8 @@ export interface Store {
     limit?: number;
   }): Promise<EventRecord[]>;
   listEvidence(filter: { runId?: string; incidentId?: string }): Promise<EvidenceRecord[]>;
+  /** The titles of one step's evidence, oldest first (no content read). */
+  evidenceTitles(runId: string, stepKey: string): Promise<string[]>;
 
   getApproval(id: string): Promise<ApprovalRecord | null>;
   listApprovals(filter?: { status?: ApprovalRecord['status']; runId?: string }): Promise<ApprovalRecord[]>;

@@ -9,7 +9,8 @@
 -- firebreak_commits and its rows are applied zero times. Step and run rows are whole-state writes,
 -- applied again harmlessly. Returns (run_id, NULL) for each run whose lease holds and (run_id,
 -- commit_id) for each commit that had landed before, whoever holds the run now.
--- When a run ends, its pending gates close and its interrupted steps are marked failed (interrupted).
+-- When a run ends, its pending gates close, its interrupted steps are marked failed (interrupted), and
+-- its concurrency slot goes to the runs queued for the key (they are due in this commit).
 -- Runs are looked up by primary key (arrays), never by plans that scan every run and step: a commit must
 -- cost the same with a million finished runs. enable_seqscan = off keeps the plans PL/pgSQL caches per
 -- connection index plans as the tables grow (a plan cached while they were small scanned them for good).
@@ -26,6 +27,9 @@ DECLARE
   v_ids uuid[] := ARRAY(SELECT (l->>'id')::uuid FROM jsonb_array_elements(p->'leases') l);
   v_terminal uuid[] := ARRAY(SELECT jsonb_array_elements_text(p->'terminal')::uuid);
   v_commits jsonb := COALESCE(p->'commits', '[]'::jsonb);
+  v_key text;
+  v_at timestamptz;
+  v_freed boolean := false;
 BEGIN
   -- Arrays, not IN (subquery) or a join on jsonb_to_recordset: those planned a sequential scan of all runs
   -- (and steps) on every commit, so commits slowed down as history grew.
@@ -138,9 +142,27 @@ BEGIN
     WHERE s.run_id = ANY(v_terminal) AND s.run_id = ANY(owned)
       AND s.status IN ('running', 'awaiting_approval', 'pending')
       AND NOT (s.kind = 'mitigation' AND s.applied_seq IS NOT NULL);
-    DELETE FROM concurrency_slots c
-    WHERE c.run_id = ANY(v_terminal) AND c.run_id = ANY(owned);
-    IF FOUND THEN
+    -- Its concurrency slot is given up, and the runs queued for one of the key's slots are due in the
+    -- same commit (no second write after it). Due at the run's end (finished_at, the engine's clock, as
+    -- the claim compares), not p_now. A run of the key still trying to take a slot (running, no slot
+    -- yet) is moved too, so the park it is about to commit loses the wake_at compare (so wake_at must
+    -- change) and it tries again at once.
+    FOR v_key, v_at IN
+      WITH freed AS (
+        DELETE FROM concurrency_slots c
+        WHERE c.run_id = ANY(v_terminal) AND c.run_id = ANY(owned)
+        RETURNING c.key, c.run_id
+      )
+      SELECT f.key, min(COALESCE(r.finished_at, p_now)) FROM freed f JOIN runs r ON r.id = f.run_id
+      GROUP BY f.key ORDER BY f.key
+    LOOP
+      UPDATE runs r SET wake_at = CASE WHEN r.wake_at = v_at THEN v_at - interval '1 millisecond' ELSE v_at END
+      WHERE r.concurrency_key = v_key AND r.status IN ('running', 'waiting')
+        AND (r.status = 'running' OR r.wake_at IS NULL OR r.wake_at > v_at)
+        AND NOT EXISTS (SELECT 1 FROM concurrency_slots c WHERE c.run_id = r.id);
+      v_freed := true;
+    END LOOP;
+    IF v_freed THEN
       PERFORM pg_notify('firebreak_wake', 'slot');
     END IF;
   END IF;

@@ -115,9 +115,7 @@ class Progress {
   }
 
   private async evidence(run: RunInfo, stepKey: string): Promise<string> {
-    const titles = (await this.threads.deps.store.listEvidence({ runId: run.id }))
-      .filter((e) => e.stepKey === stepKey)
-      .map((e) => `_${esc(e.title)}_`);
+    const titles = (await this.threads.deps.store.evidenceTitles(run.id, stepKey)).map((t) => `_${esc(t)}_`);
     return titles.length > 0 ? `\n:paperclip: evidence: ${titles.join(', ')}` : '';
   }
 }

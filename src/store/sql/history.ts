@@ -90,6 +90,19 @@ export async function listEvidence(
   return rows.map((r) => ({ ...r, kind: r.kind as EvidenceRecord['kind'] }));
 }
 
+/** The titles of one step's evidence, oldest first: what a progress line prints, without the content. */
+export async function evidenceTitles(
+  db: Queryable,
+  p: { runId: string; stepKey: string },
+): Promise<string[]> {
+  const rows = await drizzleOf(db)
+    .select({ title: evidence.title })
+    .from(evidence)
+    .where(and(eq(evidence.runId, p.runId), eq(evidence.stepKey, p.stepKey)))
+    .orderBy(asc(evidence.createdAt), asc(evidence.id));
+  return rows.map((r) => r.title);
+}
+
 export async function listApprovals(
   db: Queryable,
   p: { status: string | null; runId: string | null },

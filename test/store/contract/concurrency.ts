@@ -74,4 +74,39 @@ export function concurrencyContract(b: Backend): void {
     expect(await wakeAt(otherKey)).toBeNull();
     expect(await wakeAt(queued.id)).toEqual(T0);
   });
+
+  test('the commit that ends a run gives its slot up and makes the waiters of the key due in the same commit', async () => {
+    const store = b.shared();
+    const key = `svc-${randomUUID()}`;
+    const park = async (concurrencyKey: string, wakeAt: Date | null, slot: boolean) => {
+      const run = await heldRun(store, 'waiter', { concurrencyKey });
+      if (slot) expect(await store.acquireSlot(concurrencyKey, 1, run.id)).toBe(true);
+      await store.commit(run.lease, {
+        runId: run.id,
+        incidentId: null,
+        run: { status: 'waiting', wakeAt, releaseLease: true },
+      });
+      return run.id;
+    };
+    const parked = await park(key, null, false);
+    const later = await park(key, at(600_000), false);
+    const otherKey = await park(`other-${key}`, null, false);
+    // Still trying to take a slot: moved too, so the park it is about to commit loses its compare.
+    const trying = await heldRun(store, 'waiter', { concurrencyKey: key });
+    const holder = await heldRun(store, 'slotter', { concurrencyKey: key });
+    expect(await store.acquireSlot(key, 1, holder.id)).toBe(true);
+
+    await store.commit(holder.lease, {
+      runId: holder.id,
+      incidentId: null,
+      run: { status: 'succeeded', releaseLease: true, finishedAt: at(5_000), wakeAt: null },
+    });
+    const wakeAt = async (id: string) => (await store.getRun(id))?.wakeAt ?? null;
+    expect(await wakeAt(parked)).toEqual(at(5_000));
+    expect(await wakeAt(later)).toEqual(at(5_000));
+    expect(await wakeAt(trying.id)).toEqual(at(5_000));
+    expect(await wakeAt(otherKey)).toBeNull();
+    expect(await wakeAt(holder.id)).toBeNull();
+    expect(await store.acquireSlot(key, 1, parked)).toBe(true);
+  });
 }

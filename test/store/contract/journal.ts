@@ -84,4 +84,22 @@ export function journalContract(b: Backend): void {
       'elsewhere-evidence',
     ]);
   });
+
+  test('evidenceTitles: the titles of one step, oldest first, and no other step', async () => {
+    const store = b.shared();
+    const run = await heldRun(store, 'titles');
+    await store.commit(run.lease, {
+      runId: run.id,
+      incidentId: null,
+      evidence: [
+        evidence('second', 2_000),
+        { ...evidence('other step', 500), stepKey: 'b' },
+        evidence('first', 1_000),
+      ],
+    });
+    expect(await store.evidenceTitles(run.id, 'a')).toEqual(['first', 'second']);
+    expect(await store.evidenceTitles(run.id, 'b')).toEqual(['other step']);
+    expect(await store.evidenceTitles(run.id, 'c')).toEqual([]);
+    expect(await store.evidenceTitles('not-a-uuid', 'a')).toEqual([]);
+  });
 }

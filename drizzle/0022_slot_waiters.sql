@@ -1,0 +1,1 @@
+CREATE INDEX "runs_slot_waiters_idx" ON "runs" USING btree ("concurrency_key") WHERE concurrency_key is not null and status in ('running','waiting');
