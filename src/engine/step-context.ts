@@ -115,14 +115,16 @@ export async function invoke<T>(
   scope: InvocationScope,
   fn: (inv: Invocation) => T | Promise<T>,
 ): Promise<{ value: T; evidence: EvidenceWrite[] } | { error: unknown; evidence: EvidenceWrite[] }> {
-  const timeout = new AbortController();
-  const signal = AbortSignal.any([scope.runSignal, timeout.signal]);
-  const inv = buildContext(scope, signal);
+  // Without a timeout the step's signal is the run's own: no controller or combined signal per attempt.
+  let signal = scope.runSignal;
   let timer: NodeJS.Timeout | undefined;
   if (scope.timeoutMs !== undefined) {
     const ms = scope.timeoutMs;
+    const timeout = new AbortController();
+    signal = AbortSignal.any([scope.runSignal, timeout.signal]);
     timer = setTimeout(() => timeout.abort(new StepTimeoutError(scope.stepName, ms)), ms);
   }
+  const inv = buildContext(scope, signal);
   try {
     const value = await raceAbort(signal, () => fn(inv));
     return { value, evidence: inv.evidence };
