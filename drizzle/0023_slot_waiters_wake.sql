@@ -157,10 +157,18 @@ BEGIN
       SELECT f.key, min(COALESCE(r.finished_at, p_now)) FROM freed f JOIN runs r ON r.id = f.run_id
       GROUP BY f.key ORDER BY f.key
     LOOP
+      -- SKIP LOCKED: a waiter whose row another commit holds is left to that commit (its park keeps the
+      -- wake_at it chose, at most slotRetryMs away), so two commits that each free a slot of one key
+      -- never wait on each other's rows (no deadlock, no lock wait in the group commit).
       UPDATE runs r SET wake_at = CASE WHEN r.wake_at = v_at THEN v_at - interval '1 millisecond' ELSE v_at END
-      WHERE r.concurrency_key = v_key AND r.status IN ('running', 'waiting')
-        AND (r.status = 'running' OR r.wake_at IS NULL OR r.wake_at > v_at)
-        AND NOT EXISTS (SELECT 1 FROM concurrency_slots c WHERE c.run_id = r.id);
+      WHERE r.id IN (
+        SELECT w.id FROM runs w
+        WHERE w.concurrency_key = v_key AND w.status IN ('running', 'waiting')
+          AND (w.status = 'running' OR w.wake_at IS NULL OR w.wake_at > v_at)
+          AND NOT EXISTS (SELECT 1 FROM concurrency_slots c WHERE c.run_id = w.id)
+        ORDER BY w.id
+        FOR UPDATE SKIP LOCKED
+      );
       v_freed := true;
     END LOOP;
     IF v_freed THEN
