@@ -135,7 +135,8 @@ export async function startServer(config: Config, opts: ServerOptions = {}): Pro
     redactor: redact,
     groupBy: groupByOf(config),
   });
-  const approvals = new Approvals(fb.store, fb.engine.clock, identitiesOf(config));
+  // A decision made here continues its run here when this process works runs (engine.decisionClaim).
+  const approvals = new Approvals(fb.store, fb.engine.clock, identitiesOf(config), fb.engine);
   observability.watchApprovals(approvals);
   const slack = wiring
     ? await wiring.start({ fb, approvals, ingestor, alertmanager: alertmanagerSettings(config) })

@@ -7,8 +7,8 @@ import { type Logger, silentLogger } from '../core/logger.ts';
 import { isTerminalRun } from '../core/status.ts';
 import { uuidv7 } from '../core/uuid.ts';
 import type { RunbookRegistry } from '../runbooks/registry.ts';
-import type { RunRecord } from '../store/records.ts';
-import type { Store } from '../store/store.ts';
+import type { ApprovalRecord, RunRecord } from '../store/records.ts';
+import type { ClaimedRun, DecisionClaim, Store } from '../store/store.ts';
 import { CircuitBreakers } from './circuit-breakers.ts';
 import { compileEngineOptions, type EngineConfig, type EngineOptions } from './engine-options.ts';
 import { EngineEvents } from './events.ts';
@@ -218,6 +218,34 @@ export class Engine {
     this.pump();
   }
 
+  /**
+   * What a decision made in this process asks of the store (Store.decideApproval): the gate's run
+   * leased to this worker, when this engine works and has room for it. Null otherwise, and for an
+   * ownRunsOnly engine: those runs wake through NOTIFY and a claim, as every run did before.
+   */
+  decisionClaim(): DecisionClaim | null {
+    if (!this.working || this.own || this.active.size >= this.config.maxConcurrentRuns) return null;
+    return { owner: this.workerId, leaseMs: this.config.leaseMs };
+  }
+
+  /**
+   * A run the decision's commit leased to this worker (decisionClaim): executed here as if claimed, with
+   * the settled gate handed over so the gate step does not read it again. `leaseSentAt`: when the
+   * decision was sent (the lease runs from the database's clock at that moment, or later).
+   */
+  continueDecided(claimed: ClaimedRun, approval: ApprovalRecord, leaseSentAt: number): void {
+    const { run, previousOwner, steps } = claimed;
+    if (!this.working) {
+      // Stopped while the decision was in flight: give the lease back so another worker goes on at once.
+      void bounded(this.store.releaseRuns(this.workerId, this.clock.now()), STOP_STEP_MS);
+      return;
+    }
+    const takeover = previousOwner !== null && previousOwner !== this.workerId;
+    this.active.get(run.id)?.executor.leaseLost();
+    this.spawn(run, steps, leaseSentAt, approval);
+    this.events.emit('run.claimed', { runId: run.id, takeover });
+  }
+
   /** Looks for due runs now (tests with a manual clock call this after moving time). */
   poke(): void {
     this.pump();
@@ -274,8 +302,13 @@ export class Engine {
     }
   }
 
-  private spawn(run: RunRecord, steps: Parameters<typeof this.newExecutor>[1], leaseSentAt: number): void {
-    const executor = this.newExecutor(run, steps);
+  private spawn(
+    run: RunRecord,
+    steps: Parameters<typeof this.newExecutor>[1],
+    leaseSentAt: number,
+    settledApproval?: ApprovalRecord,
+  ): void {
+    const executor = this.newExecutor(run, steps, settledApproval);
     this.leaseUntil.set(run.id, leaseSentAt + this.config.leaseMs);
     const epoch = run.claims;
     this.events.emit('run.executing', {
@@ -303,7 +336,11 @@ export class Engine {
     this.active.set(run.id, { executor, done });
   }
 
-  private newExecutor(run: RunRecord, steps: Awaited<ReturnType<Store['getSteps']>>): RunExecutor {
+  private newExecutor(
+    run: RunRecord,
+    steps: Awaited<ReturnType<Store['getSteps']>>,
+    settledApproval?: ApprovalRecord,
+  ): RunExecutor {
     return new RunExecutor(
       run,
       {
@@ -320,6 +357,7 @@ export class Engine {
         secret: this.secret,
         breakers: this.breakers,
         ssh: this.ssh,
+        settledApproval,
       },
       steps,
     );

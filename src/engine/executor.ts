@@ -19,7 +19,7 @@ import { retryTransient } from '../db/transient.ts';
 import { type ResolvedCircuitBreaker, resolveCircuitBreaker } from '../dsl/circuit-breaker.ts';
 import type { Outputs, RunInfo, StepDef } from '../dsl/types.ts';
 import type { LoadedRunbook } from '../runbooks/registry.ts';
-import type { RunRecord, StepRecord } from '../store/records.ts';
+import type { ApprovalRecord, RunRecord, StepRecord } from '../store/records.ts';
 import type {
   BudgetUse,
   BudgetVerdict,
@@ -67,6 +67,11 @@ export interface ExecutorDeps {
   breakers?: CircuitBreakers | undefined;
   /** Behind every step's `ctx.ssh`. */
   ssh?: HostCommandRunner | undefined;
+  /**
+   * A gate this process just settled (the decision that leased it the run): the gate reads it from here
+   * instead of the database. A settled gate's row never changes again, so this is what a read returns.
+   */
+  settledApproval?: ApprovalRecord | undefined;
 }
 
 /**
@@ -110,7 +115,7 @@ export class RunExecutor {
     this.logger = deps.logger;
     this.notifier = deps.notifier;
     this.config = deps.config;
-    this.approvals = deps.store;
+    this.approvals = deps.settledApproval ? knowing(deps.store, deps.settledApproval) : deps.store;
     this.info = {
       id: run.id,
       runbookId: run.runbookId,
@@ -501,4 +506,14 @@ export interface StepRunner {
 export interface Saga {
   compensate(ex: RunExecutor, reason: RunStatus, error: SerializedError): Promise<void>;
   resume(ex: RunExecutor): Promise<void>;
+}
+
+/** The approval rows, with one settled gate answered from memory. */
+function knowing(rows: ApprovalRows, settled: ApprovalRecord): ApprovalRows {
+  if (settled.status === 'pending') return rows;
+  return {
+    getApproval: (id) => (id === settled.id ? Promise.resolve(settled) : rows.getApproval(id)),
+    expireApproval: (id, status, now) => rows.expireApproval(id, status, now),
+    extendApproval: (id, expiresAt, to) => rows.extendApproval(id, expiresAt, to),
+  };
 }

@@ -8,7 +8,7 @@ import type { Row, SqlDriver } from '../db/driver.ts';
 import { WAKE_CHANNEL } from '../db/wake-channel.ts';
 import { GroupCommit, type Pending } from './group-commit.ts';
 import type { ApprovalDecision, ApprovalRecord, StepRecord } from './records.ts';
-import { toApproval, toRun, toStep } from './rows.ts';
+import { str, toApproval, toRun, toStep } from './rows.ts';
 import { applyTransitions, applyTransitionsStatement } from './sql/apply-transitions.ts';
 import { cancelRun } from './sql/cancel-run.ts';
 import { claimRuns, heartbeat, releaseRuns, stepsOfRuns } from './sql/claim-runs.ts';
@@ -32,6 +32,7 @@ import type {
   ClaimedRun,
   CreateRunResult,
   DecideResult,
+  DecisionClaim,
   Lease,
   NewRun,
   RunFilter,
@@ -350,6 +351,7 @@ export class SqlStore implements Store {
     decision: ApprovalDecision,
     decide: (current: ApprovalRecord) => ApprovalRecord['status'] | { refuse: string },
     now: Date,
+    claim?: DecisionClaim,
   ): Promise<DecideResult | { outcome: 'refused'; reason: string }> {
     if (!isUuid(id)) return { outcome: 'not_found' };
     // The row lock makes racing decisions (and the timeout) see each other: exactly one settles the gate.
@@ -367,8 +369,15 @@ export class SqlStore implements Store {
         decidedAt: next === 'pending' ? null : now,
         reason: decision.reason,
         now,
+        claim: claim && { owner: claim.owner, leaseExpiresAt: new Date(now.getTime() + claim.leaseMs) },
       });
-      return { outcome: 'recorded' as const, approval: toApproval(updated!) };
+      const approval = toApproval(updated!);
+      if (updated!.taken_run == null) return { outcome: 'recorded' as const, approval };
+      // Taken for the decider (decide-approval.ts): its checkpoints, read under the same locks.
+      const run = toRun(updated!.taken_run as Row);
+      const steps = (await stepsOfRuns(tx, { runIds: [run.id] })).map(toStep);
+      const previousOwner = str((updated!.taken_run as Row).prev_owner);
+      return { outcome: 'recorded' as const, approval, claimed: { run, previousOwner, steps } };
     });
   }
 

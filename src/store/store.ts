@@ -143,9 +143,23 @@ export interface RunFilter {
 }
 
 export type DecideResult =
-  | { outcome: 'recorded'; approval: ApprovalRecord }
+  | {
+      outcome: 'recorded';
+      approval: ApprovalRecord;
+      /** The run, leased to the decider in the decision's commit (see DecisionClaim); else absent. */
+      claimed?: ClaimedRun;
+    }
   | { outcome: 'already_decided'; approval: ApprovalRecord }
   | { outcome: 'not_found' };
+
+/**
+ * A decider that works runs asks for the gate's run: if the decision settles the gate and the run's lease
+ * is free (or ran out), the run is leased to `owner` for `leaseMs` in the same commit, as a claim would.
+ */
+export interface DecisionClaim {
+  owner: string;
+  leaseMs: number;
+}
 
 /** One apply counted against a mitigation budget (see Store.commitBudgeted). */
 export interface BudgetUse {
@@ -233,13 +247,15 @@ export interface Store {
   listApprovals(filter?: { status?: ApprovalRecord['status']; runId?: string }): Promise<ApprovalRecord[]>;
   /**
    * Adds one decision under the gate's policy, atomically: `decide` sees the current record and says
-   * what the status becomes. The run is made due when the gate is settled.
+   * what the status becomes. The run is made due when the gate is settled, and leased to `claim.owner`
+   * when asked and its lease is free (then `claimed`); otherwise the workers are woken.
    */
   decideApproval(
     id: string,
     decision: ApprovalDecision,
     decide: (current: ApprovalRecord) => ApprovalRecord['status'] | { refuse: string },
     now: Date,
+    claim?: DecisionClaim,
   ): Promise<DecideResult | { outcome: 'refused'; reason: string }>;
   /** Writes an audit entry about a gate (for example a refused decision) on its run's timeline. */
   audit(approvalId: string, type: string, data: Record<string, unknown>, now: Date): Promise<void>;

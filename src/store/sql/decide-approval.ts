@@ -10,11 +10,18 @@ export async function lockApproval(tx: Queryable, p: { id: string }): Promise<Ro
   return row;
 }
 
-// Appends the decision; when the gate is settled, the run becomes due now and a worker is woken. Moving
-// wake_at also defeats a park that raced this decision (parking compares wake_at, see apply-transitions):
-// so it must really move, also when it already held this very instant (a decision in the millisecond the
-// run was created, on a manual clock always), else the park erased the decision and the run waited for
-// good.
+// Appends the decision; when the gate is settled, the run becomes due now. Moving wake_at also defeats a
+// park that raced this decision (parking compares wake_at, see apply-transitions): so it must really move,
+// also when it already held this very instant (a decision in the millisecond the run was created, on a
+// manual clock always), else the park erased the decision and the run waited for good.
+//
+// The wake-up. $7 (owner, null for none) and $8 (lease expiry): the deciding process works runs and
+// asks to continue the run itself. Under the run's row lock, with the conditions claim-runs.ts claims
+// by (an active run whose lease is free or ran out; wake_at is now, so it is due), the run is leased
+// to $7 with its epoch (claims) raised, exactly as a claim would, and no worker is woken: the decider
+// spawns the run from the returned row, without NOTIFY and a second claim. A run leased elsewhere (an
+// executor between asking and parking, another branch still running) is not taken: it gets today's
+// NOTIFY, and its executor sees the moved wake_at. `taken` says which happened.
 const DECIDE_APPROVAL = `
 WITH a AS (
   UPDATE approvals SET decisions = decisions || jsonb_build_array($2::text::jsonb), status = $3, decided_at = $4,
@@ -22,14 +29,25 @@ WITH a AS (
   WHERE id = $1
   RETURNING *
 ),
-r AS (
-  UPDATE runs SET wake_at = CASE WHEN wake_at = $6 THEN $6 - interval '1 millisecond' ELSE $6 END,
-    updated_at = $6
+k AS (
+  SELECT id, lease_owner AS prev_owner,
+    ($7::text IS NOT NULL AND (lease_expires_at IS NULL OR lease_expires_at < $6)) AS take
+  FROM runs
   WHERE id = (SELECT run_id FROM a WHERE status <> 'pending')
     AND status IN ('queued', 'running', 'waiting', 'compensating')
-  RETURNING id
+  FOR UPDATE
 ),
-n AS (SELECT pg_notify('${WAKE_CHANNEL}', 'approval') FROM r),
+r AS (
+  UPDATE runs r SET wake_at = CASE WHEN r.wake_at = $6 THEN $6 - interval '1 millisecond' ELSE $6 END,
+    updated_at = $6,
+    lease_owner = CASE WHEN k.take THEN $7 ELSE r.lease_owner END,
+    lease_expires_at = CASE WHEN k.take THEN $8 ELSE r.lease_expires_at END,
+    claims = CASE WHEN k.take THEN r.claims + 1 ELSE r.claims END,
+    status = CASE WHEN k.take AND r.status IN ('queued', 'waiting') THEN 'running' ELSE r.status END
+  FROM k WHERE r.id = k.id
+  RETURNING r.*, k.prev_owner, k.take
+),
+n AS (SELECT pg_notify('${WAKE_CHANNEL}', 'approval') FROM r WHERE NOT r.take),
 -- Every decision is on the timeline with who, through what, when, and how long the gate had waited.
 ev AS (
   INSERT INTO events (run_id, incident_id, step_key, type, data, at)
@@ -40,10 +58,14 @@ ev AS (
   FROM a
   RETURNING 1
 )
-SELECT a.*, (SELECT count(*) FROM n) + (SELECT count(*) FROM ev) AS written FROM a
+SELECT a.*, (SELECT count(*) FROM n) + (SELECT count(*) FROM ev) AS written,
+  (SELECT to_jsonb(r) FROM r WHERE r.take) AS taken_run FROM a
 `;
 
-/** The gate's row after the decision. `decision`: the decision as JSON text (redacted). */
+/**
+ * The gate's row after the decision, with `taken_run`: the run's row (as JSON) when it was leased to
+ * `claim.owner` in this statement, else null. `decision`: the decision as JSON text (redacted).
+ */
 export async function decideApproval(
   tx: Queryable,
   p: {
@@ -53,9 +75,19 @@ export async function decideApproval(
     decidedAt: Date | null;
     reason: string | null;
     now: Date;
+    claim?: { owner: string; leaseExpiresAt: Date } | undefined;
   },
 ): Promise<Row | undefined> {
-  const [row] = await tx.query(DECIDE_APPROVAL, [p.id, p.decision, p.status, p.decidedAt, p.reason, p.now]);
+  const [row] = await tx.query(DECIDE_APPROVAL, [
+    p.id,
+    p.decision,
+    p.status,
+    p.decidedAt,
+    p.reason,
+    p.now,
+    p.claim?.owner ?? null,
+    p.claim?.leaseExpiresAt ?? null,
+  ]);
   return row;
 }
 
