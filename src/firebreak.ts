@@ -16,6 +16,7 @@ import { beginLoading, beginOpening, type Opening } from './opening.ts';
 import { builtinRunbooks } from './runbooks/builtin.ts';
 import type { LoadReport } from './runbooks/loader.ts';
 import { RunbookRegistry } from './runbooks/registry.ts';
+import { Runs } from './services/runs.ts';
 import { databaseUnavailable, type PoolMode } from './store/open.ts';
 import type { EventRecord, RunRecord, StepAttemptRecord, StepRecord } from './store/records.ts';
 import type { Store } from './store/store.ts';
@@ -153,6 +154,7 @@ export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Fire
     await engine.stop(o);
     await store.close();
   };
+  const runs = new Runs({ engine, store });
   return {
     engine,
     store,
@@ -164,16 +166,7 @@ export async function createFirebreak(opts: FirebreakOptions = {}): Promise<Fire
       return engine.result(runId, o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs });
     },
     result: (runId, o) => engine.result(runId, o),
-    async view(runId) {
-      const run = await store.getRun(runId);
-      if (!run) return null;
-      const [steps, attempts, events] = await Promise.all([
-        store.getSteps(runId),
-        store.getAttempts(runId),
-        store.listEvents({ runId }),
-      ]);
-      return { run, steps, attempts, events };
-    },
+    view: (runId) => runs.view(runId),
     cancel: (runId, o) => engine.cancel(runId, o),
     close,
     [Symbol.asyncDispose]: () => close(),
