@@ -28,7 +28,3 @@ export function drizzleOf(q: Queryable): Db {
   }
   return db;
 }
-
-export type Drizzle = Db;
-/** The same database as `drizzleOf` (the game-day store's name for it). */
-export const drizzleOver = drizzleOf;

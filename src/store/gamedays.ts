@@ -3,7 +3,7 @@
 // and the CLI use drizzle's builder, typed by src/db/schema.ts.
 import { count, desc, eq, getTableColumns, isNull } from 'drizzle-orm';
 import type { SqlDriver } from '../db/driver.ts';
-import { type Drizzle, drizzleOver } from '../db/drizzle.ts';
+import { type Db as Drizzle, drizzleOf } from '../db/drizzle.ts';
 import { gamedayFires, gamedaySchedules, runs } from '../db/schema.ts';
 import type {
   AlertArrival,
@@ -50,7 +50,7 @@ export class GameDayStore {
   private readonly orm: Drizzle;
 
   constructor(private readonly db: SqlDriver) {
-    this.orm = drizzleOver(db);
+    this.orm = drizzleOf(db);
   }
 
   async sync(declared: readonly DeclaredSchedule[], loadedRunbooks: readonly string[], now: Date) {

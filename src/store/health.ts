@@ -1,7 +1,8 @@
 // The reads behind /readyz and the database gauges of /metrics. Database-wide: every process reports the
 // same values.
+
 import type { Db } from './database.ts';
-import { budgetPeakSql } from './sql/mitigation-budget.ts';
+import { budgetPeak as budgetPeakSince } from './sql/mitigation-budget.ts';
 
 /** Throws when the database does not answer. */
 export async function ping(db: Db): Promise<void> {
@@ -29,10 +30,9 @@ export async function oldestHistoryAge(db: Db): Promise<number> {
 }
 
 /** The most uses of one mitigation's budget in any one scope since `since`. */
-export async function budgetPeak(
+export function budgetPeak(
   db: Db,
   p: { runbookId: string; mitigation: string; since: Date },
 ): Promise<number> {
-  const [row] = await db.query<{ used: number }>(budgetPeakSql, [p.runbookId, p.mitigation, p.since]);
-  return Number(row?.used ?? 0);
+  return budgetPeakSince(db, { runbookId: p.runbookId, mitigation: p.mitigation, windowStart: p.since });
 }

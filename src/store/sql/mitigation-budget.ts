@@ -46,7 +46,7 @@ export async function budgetWindow(
 
 // $1 run id, $2 step key, $3 key, $4 runbook id, $5 mitigation, $6 scope, $7 at, $8 approval id.
 // (Exported as text for src/testing/budgets.ts, which records uses the same way.)
-export const insertBudgetUseSql = `
+const insertBudgetUseSql = `
 INSERT INTO mitigation_budget_uses (run_id, step_key, key, runbook_id, mitigation, scope, at, approval_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (run_id, step_key) DO NOTHING`;
@@ -78,8 +78,7 @@ export async function insertBudgetUse(
 
 // The fullest scope of one budget in its window, for /metrics (scopes are not labels: unbounded).
 // $1 runbook id, $2 mitigation, $3 window start.
-// (Exported as text for src/observability/budget-metrics.ts.)
-export const budgetPeakSql = `
+const budgetPeakSql = `
 SELECT COALESCE(max(n), 0)::int AS used FROM (
   SELECT count(*) AS n FROM mitigation_budget_uses
   WHERE runbook_id = $1 AND mitigation = $2 AND at > $3 GROUP BY key) k`;
