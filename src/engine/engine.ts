@@ -10,6 +10,7 @@ import type { RunbookRegistry } from '../runbooks/registry.ts';
 import type { ApprovalRecord, RunRecord } from '../store/records.ts';
 import type { ClaimedRun, DecisionClaim, Store } from '../store/store.ts';
 import { CircuitBreakers } from './circuit-breakers.ts';
+import { DecisionCommit } from './decision-commit.ts';
 import { compileEngineOptions, type EngineConfig, type EngineOptions } from './engine-options.ts';
 import { EngineEvents } from './events.ts';
 import { RunExecutor } from './executor.ts';
@@ -76,6 +77,8 @@ export class Engine {
    * this errs early when an answer was lost, never late.
    */
   private readonly leaseUntil = new Map<string, number>();
+  /** Runs spawned inside a decision's transaction, until it commits or fails (decisionClaim). */
+  private readonly decided = new Map<string, DecisionCommit>();
   /** Send times of heartbeats still waiting for their answer. */
   private readonly heartbeatsInFlight = new Set<number>();
   private retryHeartbeat: NodeJS.Timeout | null = null;
@@ -225,7 +228,32 @@ export class Engine {
    */
   decisionClaim(): DecisionClaim | null {
     if (!this.working || this.own || this.active.size >= this.config.maxConcurrentRuns) return null;
-    return { owner: this.workerId, leaseMs: this.config.leaseMs };
+    const sentAt = Date.now();
+    return {
+      owner: this.workerId,
+      leaseMs: this.config.leaseMs,
+      // In the decision's transaction: the run's executor starts here, and its first commit (the gate
+      // step's end) is written by that transaction (decision-commit.ts).
+      firstCommit: async (claimed, approval) => {
+        const runId = claimed.run.id;
+        if (!this.working) return { transitions: [], failed: () => {} };
+        const capture = new DecisionCommit((why, captured) =>
+          this.logger.debug('decision commit', { runId, firstCommit: why, transitions: captured }),
+        );
+        this.decided.set(runId, capture);
+        this.active.get(runId)?.executor.leaseLost();
+        this.spawn(claimed.run, claimed.steps, sentAt, approval, capture);
+        return {
+          transitions: await capture.first,
+          // Nothing committed: the executor's captured commit fails, and its retry finds the lease gone
+          // (or the commit landed after all, when only the answer was lost).
+          failed: (err) => {
+            if (this.decided.get(runId) === capture) this.decided.delete(runId);
+            capture.fail(err);
+          },
+        };
+      },
+    };
   }
 
   /**
@@ -235,6 +263,17 @@ export class Engine {
    */
   continueDecided(claimed: ClaimedRun, approval: ApprovalRecord, leaseSentAt: number): void {
     const { run, previousOwner, steps } = claimed;
+    const capture = this.decided.get(run.id);
+    if (capture) {
+      // Spawned inside the decision's transaction, which has committed its first commit: go on.
+      this.decided.delete(run.id);
+      capture.release();
+      this.events.emit('run.claimed', {
+        runId: run.id,
+        takeover: previousOwner !== null && previousOwner !== this.workerId,
+      });
+      return;
+    }
     if (!this.working) {
       // Stopped while the decision was in flight: give the lease back so another worker goes on at once.
       void bounded(this.store.releaseRuns(this.workerId, this.clock.now()), STOP_STEP_MS);
@@ -307,8 +346,9 @@ export class Engine {
     steps: Parameters<typeof this.newExecutor>[1],
     leaseSentAt: number,
     settledApproval?: ApprovalRecord,
+    capture?: DecisionCommit,
   ): void {
-    const executor = this.newExecutor(run, steps, settledApproval);
+    const executor = this.newExecutor(run, steps, settledApproval, capture);
     this.leaseUntil.set(run.id, leaseSentAt + this.config.leaseMs);
     const epoch = run.claims;
     this.events.emit('run.executing', {
@@ -323,6 +363,8 @@ export class Engine {
         this.logger.error('run executor crashed', { runId: run.id, error: (err as Error).stack }),
       )
       .finally(() => {
+        // An executor that ended before its first commit lets the decision commit without one.
+        capture?.endCapture('ended');
         if (this.active.get(run.id)?.executor === executor) {
           this.active.delete(run.id);
           this.leaseUntil.delete(run.id);
@@ -340,11 +382,14 @@ export class Engine {
     run: RunRecord,
     steps: Awaited<ReturnType<Store['getSteps']>>,
     settledApproval?: ApprovalRecord,
+    capture?: DecisionCommit,
   ): RunExecutor {
+    // Every read of the executor goes through the same store, so a capture sees it (decision-commit.ts).
+    const store = capture ? capture.wrap(this.store) : this.store;
     return new RunExecutor(
       run,
       {
-        store: this.store,
+        store,
         clock: this.clock,
         lease: { owner: this.workerId, epoch: run.claims },
         runbook: this.registry.get(run.runbookId),
@@ -352,7 +397,7 @@ export class Engine {
         notifier: this.notifier,
         logger: this.logger.child({ runId: run.id, runbook: run.runbookId, incidentId: run.incidentId }),
         config: this.config,
-        isPaused: () => this.isPaused(),
+        isPaused: async () => (await store.getSetting<{ paused: boolean }>(KILL_SWITCH))?.paused === true,
         fetch: this.fetch,
         secret: this.secret,
         breakers: this.breakers,

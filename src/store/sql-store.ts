@@ -33,6 +33,7 @@ import type {
   CreateRunResult,
   DecideResult,
   DecisionClaim,
+  FirstCommit,
   Lease,
   NewRun,
   RunFilter,
@@ -355,6 +356,25 @@ export class SqlStore implements Store {
   ): Promise<DecideResult | { outcome: 'refused'; reason: string }> {
     if (!isUuid(id)) return { outcome: 'not_found' };
     // The row lock makes racing decisions (and the timeout) see each other: exactly one settles the gate.
+    let first: FirstCommit | null = null;
+    try {
+      return await this.decideIn(id, decision, decide, now, claim, (f) => {
+        first = f;
+      });
+    } catch (err) {
+      (first as FirstCommit | null)?.failed(err);
+      throw err;
+    }
+  }
+
+  private decideIn(
+    id: string,
+    decision: ApprovalDecision,
+    decide: (current: ApprovalRecord) => ApprovalRecord['status'] | { refuse: string },
+    now: Date,
+    claim: DecisionClaim | undefined,
+    started: (first: FirstCommit) => void,
+  ): Promise<DecideResult | { outcome: 'refused'; reason: string }> {
     return this.driver.transaction(async (tx) => {
       const row = await lockApproval(tx, { id });
       if (!row) return { outcome: 'not_found' as const };
@@ -377,7 +397,22 @@ export class SqlStore implements Store {
       const run = toRun(updated!.taken_run as Row);
       const steps = (await stepsOfRuns(tx, { runIds: [run.id] })).map(toStep);
       const previousOwner = str((updated!.taken_run as Row).prev_owner);
-      return { outcome: 'recorded' as const, approval, claimed: { run, previousOwner, steps } };
+      const claimed = { run, previousOwner, steps };
+      // The decider's first commit for the run (the gate step's end), in this same commit.
+      const first = claim?.firstCommit ? await claim.firstCommit(claimed, approval) : null;
+      if (first) started(first);
+      if (first && first.transitions.length > 0) {
+        const lease = { owner: claim!.owner, epoch: run.claims };
+        const payload = buildPayload(first.transitions.map((transition) => ({ lease, transition })));
+        const rows = await applyTransitions(tx, {
+          owner: lease.owner,
+          payload: this.redact.json(payload),
+          now: new Date().toISOString(),
+        });
+        // The lease was taken in this transaction: losing it here would be a bug, not a race.
+        if (!rows.some((r) => String(r.id) === run.id)) throw new LeaseLostError(run.id);
+      }
+      return { outcome: 'recorded' as const, approval, claimed };
     });
   }
 

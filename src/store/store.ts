@@ -159,6 +159,20 @@ export type DecideResult =
 export interface DecisionClaim {
   owner: string;
   leaseMs: number;
+  /**
+   * Called inside the decision's transaction once the run is leased to `owner`, with the run as claimed:
+   * the transitions the decider's engine commits first for it (the gate step's end), which the store
+   * writes in the same transaction, so they land with the decision or not at all. Leave it out to only
+   * take the lease.
+   */
+  firstCommit?: (claimed: ClaimedRun, approval: ApprovalRecord) => Promise<FirstCommit>;
+}
+
+/** What a decider's engine hands the decision's transaction to write (DecisionClaim.firstCommit). */
+export interface FirstCommit {
+  transitions: (Transition & { commitId: string })[];
+  /** Called when the decision's transaction failed (nothing of it committed, or its answer was lost). */
+  failed(err: unknown): void;
 }
 
 /** One apply counted against a mitigation budget (see Store.commitBudgeted). */

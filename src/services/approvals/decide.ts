@@ -12,11 +12,11 @@
 //   racing the gate's own park or timeout goes the old, tested way;
 // - racing decisions and the timeout still serialise on the gate's row lock: only the decision that
 //   settles the gate takes the run, once; a decision that leaves the gate pending (quorum) takes nothing;
-// - the gate step itself is still committed by the executor, as before (same rows, same events): the
+// - the gate step's end is the executor's own commit (same rows, same events), captured and written in
+//   the decision's transaction (engine/decision-commit.ts): it lands with the decision or not at all. The
 //   settled gate handed over is what a read would return, as a settled gate's row never changes again;
 // - if the lease is taken but the run cannot start here (the engine stopped meanwhile, the process
 //   died), the lease is given back or runs out and any worker takes the run over, as after a crash.
-// Not done: completing the gate step inside the decision's commit (see the report of issue 14).
 
 import type { Role } from '../../config/config.ts';
 import { Identities } from '../../config/identities.ts';
