@@ -395,7 +395,7 @@ export class SqlStore implements Store {
       if (updated!.taken_run == null) return { outcome: 'recorded' as const, approval };
       // Taken for the decider (decide-approval.ts): its checkpoints, read under the same locks.
       const run = toRun(updated!.taken_run as Row);
-      const steps = (await stepsOfRuns(tx, { runIds: [run.id] })).map(toStep);
+      const steps = (updated!.taken_steps as Row[]).map(toStep);
       const previousOwner = str((updated!.taken_run as Row).prev_owner);
       const claimed = { run, previousOwner, steps };
       // The decider's first commit for the run (the gate step's end), in this same commit.

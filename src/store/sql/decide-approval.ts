@@ -59,12 +59,17 @@ ev AS (
   RETURNING 1
 )
 SELECT a.*, (SELECT count(*) FROM n) + (SELECT count(*) FROM ev) AS written,
-  (SELECT to_jsonb(r) FROM r WHERE r.take) AS taken_run FROM a
+  (SELECT to_jsonb(r) FROM r WHERE r.take) AS taken_run,
+  -- The taken run's checkpoints, in the order claim-runs.ts reads a run's steps (no second round trip).
+  (SELECT COALESCE(jsonb_agg(to_jsonb(s) ORDER BY s.started_at NULLS LAST, s.step_key), '[]'::jsonb)
+     FROM steps s WHERE s.run_id = (SELECT r.id FROM r WHERE r.take)) AS taken_steps
+FROM a
 `;
 
 /**
  * The gate's row after the decision, with `taken_run`: the run's row (as JSON) when it was leased to
- * `claim.owner` in this statement, else null. `decision`: the decision as JSON text (redacted).
+ * `claim.owner` in this statement, else null, and `taken_steps`: that run's step rows (JSON; empty when
+ * none was taken). `decision`: the decision as JSON text (redacted).
  */
 export async function decideApproval(
   tx: Queryable,
