@@ -5,9 +5,12 @@
 // CPU each run costs during the throughput phase: engine_cpu_ms_per_run (this process, which is the
 // firebreak engine plus the loop calling fb.run) and pg_cpu_ms_per_run (firebreak's backends, found by
 // application_name), both from /proc, so they hold when the machine is shared and runs/s does not.
+// commit_floor_c1_ms: the same sequential commits, each the engine's own commit of one step instead of a
+// one-row INSERT (stepCommitFloor): what C=1 would take if the engine around its commits cost nothing.
 // Env: BENCH_PG_URL (server, no database), BENCH_RUNS (4000), BENCH_CONCURRENCY (64),
 // BENCH_LATENCY_RUNS (300), BENCH_SKIP_DBOS=1 to measure firebreak alone.
 import postgres from 'postgres';
+import { uuidv7 } from '../src/core/uuid.ts';
 import { createFirebreak, type Firebreak } from '../src/index.ts';
 import { runDbosEngineBench } from './peers/dbos-engine.ts';
 import { benchServerUrl, envInt } from './support/env.ts';
@@ -51,6 +54,64 @@ async function commitFloor(fb: Firebreak): Promise<{ commitP50: number; floorMs:
   return { commitP50, floorMs: commitP50 * SEQUENTIAL_COMMITS };
 }
 
+/**
+ * p50 of one step's commit as the engine writes it (the store's own commit path: the `step.started`
+ * marker riding along, the step row, its attempt and `step.succeeded`), sent sequentially FLOOR_SAMPLES
+ * times for one run leased to a worker of its own, taken right after commitFloor. `commitFloorMs` is
+ * SEQUENTIAL_COMMITS of them: the C=1 floor if the engine itself cost nothing, so p50_c1_ms over it is
+ * the engine's own share (the proposal of issue 14's note).
+ */
+async function stepCommitFloor(fb: Firebreak): Promise<{ stepCommitP50: number; commitFloorMs: number }> {
+  const owner = 'bench-commit-floor';
+  const runId = uuidv7();
+  const now = new Date();
+  await fb.store.createRuns([
+    {
+      id: runId,
+      runbookId: 'bench-noop',
+      runbookVersion: 'floor',
+      plan: [],
+      input: {},
+      dryRun: false,
+      idempotencyKey: null,
+      concurrencyKey: null,
+      incidentId: null,
+      requestedBy: null,
+      leaseOwner: owner,
+      leaseExpiresAt: new Date(now.getTime() + 3_600_000),
+      now,
+    },
+  ]);
+  const lease = { owner, epoch: 1 };
+  const batch = await measureEach(FLOOR_SAMPLES, 1, async (i) => {
+    const stepKey = `s${i}`;
+    const at = new Date();
+    const marker = { type: 'step.started', stepKey, data: { attempt: 1, phase: 'run', try: 1 }, at };
+    void fb.store.commit(lease, { runId, incidentId: null, events: [marker] }, { wait: false });
+    await fb.store.commit(lease, {
+      runId,
+      incidentId: null,
+      steps: [
+        {
+          stepKey,
+          kind: 'diagnostic',
+          status: 'succeeded',
+          attempt: 1,
+          output: { step: i },
+          state: { tries: { run: 1 } },
+          idempotencyKey: `${runId}:${stepKey}`,
+          startedAt: at,
+          finishedAt: at,
+        },
+      ],
+      attempts: [{ stepKey, attempt: 1, phase: 'run', status: 'succeeded', startedAt: at, finishedAt: at }],
+      events: [{ type: 'step.succeeded', stepKey, data: { attempt: 1, phase: 'run', try: 1 }, at }],
+    });
+  });
+  const stepCommitP50 = summarize(batch.latencies).p50;
+  return { stepCommitP50, commitFloorMs: stepCommitP50 * SEQUENTIAL_COMMITS };
+}
+
 /** CPU of this process (the engine) and of firebreak's backends while `phase` runs. */
 async function measureCpu<T>(
   sql: postgres.Sql,
@@ -91,6 +152,8 @@ async function benchFirebreak() {
     const c1 = await runNoops(fb, latencyRuns, 1);
     const floor = await commitFloor(fb);
     const check = await exactlyOnce(fb.store.driver);
+    // After the check: its steps are not the workload's.
+    const engineFloor = await stepCommitFloor(fb);
     const runsPerS = (runs / throughput.wallMs) * 1000;
     return {
       runsPerS: roundTo(runsPerS, 1),
@@ -98,6 +161,7 @@ async function benchFirebreak() {
       ...summarize(throughput.latencies),
       c1: summarize(c1.latencies),
       floor,
+      engineFloor,
       cpu: {
         windowS: throughput.wallMs / 1000,
         engineS: engine.cpuS,
@@ -144,8 +208,14 @@ console.log(
     `${roundTo(fb.cpu.engineS, 2)} s (${fb.cpu.engineMsPerRun} ms/run), its ${fb.cpu.backends} postgres backends ` +
     `${roundTo(fb.cpu.pgS, 2)} s (${fb.cpu.pgMsPerRun} ms/run)`,
 );
+const commitFloorC1 = roundTo(fb.engineFloor.commitFloorMs, 2);
+console.log(
+  `firebreak  the engine's own commit at C=1: ${SEQUENTIAL_COMMITS} x one step's commit p50 ` +
+    `${roundTo(fb.engineFloor.stepCommitP50, 3)} ms (${FLOOR_SAMPLES} sequential) = ${commitFloorC1} ms; ` +
+    `C=1 p50 is ${roundTo(fb.c1.p50 / fb.engineFloor.commitFloorMs, 2)}x that`,
+);
 const costs =
-  `floor_c1_ms=${floorC1} engine_cpu_ms_per_run=${fb.cpu.engineMsPerRun} ` +
+  `floor_c1_ms=${floorC1} commit_floor_c1_ms=${commitFloorC1} engine_cpu_ms_per_run=${fb.cpu.engineMsPerRun} ` +
   `pg_cpu_ms_per_run=${fb.cpu.pgMsPerRun}`;
 console.log(
   `firebreak  check: ${fb.check.runs} runs succeeded, ${fb.check.steps} steps committed once, ` +

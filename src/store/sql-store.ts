@@ -355,18 +355,19 @@ export class SqlStore implements Store {
     claim?: DecisionClaim,
   ): Promise<DecideResult | { outcome: 'refused'; reason: string }> {
     if (!isUuid(id)) return { outcome: 'not_found' };
-    // The row lock makes racing decisions (and the timeout) see each other: exactly one settles the gate.
-    let first: FirstCommit | null = null;
+    // The decider's first commit for the run it takes, told if the transaction writing it fails.
+    let first = null as FirstCommit | null;
     try {
       return await this.decideIn(id, decision, decide, now, claim, (f) => {
         first = f;
       });
     } catch (err) {
-      (first as FirstCommit | null)?.failed(err);
+      first?.failed(err);
       throw err;
     }
   }
 
+  /** decideApproval's transaction; `started` is given the decider's first commit once it has it. */
   private decideIn(
     id: string,
     decision: ApprovalDecision,
@@ -375,6 +376,7 @@ export class SqlStore implements Store {
     claim: DecisionClaim | undefined,
     started: (first: FirstCommit) => void,
   ): Promise<DecideResult | { outcome: 'refused'; reason: string }> {
+    // The row lock makes racing decisions (and the timeout) see each other: exactly one settles the gate.
     return this.driver.transaction(async (tx) => {
       const row = await lockApproval(tx, { id });
       if (!row) return { outcome: 'not_found' as const };
