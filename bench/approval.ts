@@ -142,7 +142,7 @@ console.log(`firebreak  live heap after ${rssRuns} more runs ran to their end: $
 if (process.env.BENCH_SKIP_DBOS === '1') {
   console.log(
     `RESULT bench:approval wake_p50_ms=${roundTo(r.wake.p50, 2)} wake_p99_ms=${roundTo(r.wake.p99, 2)} ` +
-      `rss_growth_mb=${r.rssGrowthMb} ${callFields}`,
+      `rss_growth_mb=${r.rssGrowthMb} heap_growth_mb=${r.heapGrowthMb} ${callFields}`,
   );
 } else {
   const dbos = await runDbosWakeBench({ serverUrl, count });
@@ -152,7 +152,7 @@ if (process.env.BENCH_SKIP_DBOS === '1') {
   );
   console.log(
     `RESULT bench:approval wake_p50_ms=${roundTo(r.wake.p50, 2)} wake_p99_ms=${roundTo(r.wake.p99, 2)} ` +
-      `dbos_wake_p99_ms=${dbos.p99} rss_growth_mb=${r.rssGrowthMb} ${callFields} ` +
+      `dbos_wake_p99_ms=${dbos.p99} rss_growth_mb=${r.rssGrowthMb} heap_growth_mb=${r.heapGrowthMb} ${callFields} ` +
       `dbos_send_to_step_p50_ms=${dbos.callP50} dbos_send_to_step_p99_ms=${dbos.callP99}`,
   );
 }
