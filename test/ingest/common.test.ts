@@ -21,6 +21,10 @@ describe('parseDate', () => {
     ['2026-09-10T06:25:47.512Z', new Date('2026-09-10T06:25:47.512Z')],
     ['2026-09-10T08:25:47+02:00', new Date('2026-09-10T06:25:47Z')],
     ['0001-01-01T00:00:00Z', null],
+    ['9999-12-31T23:59:59Z', new Date('9999-12-31T23:59:59Z')],
+    // Year 20267 and beyond: toISOString writes "+020267-…", which PostgreSQL refuses (a 500 before).
+    ['20267', null],
+    ['+275760-09-13T00:00:00Z', null],
     ['not a date', null],
     ['', null],
     [null, null],

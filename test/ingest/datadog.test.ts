@@ -131,6 +131,9 @@ describe('parseEpochOrDate', () => {
     ['1757488211000', new Date(1757488211000)],
     ['1757488211', new Date(1757488211000)],
     ['2026-09-10T07:10:00Z', new Date('2026-09-10T07:10:00Z')],
+    // Epoch milliseconds past year 9999 (PostgreSQL refuses toISOString's "+0YYYYY-…" form).
+    ['8640000000000000', null],
+    ['20267-01-01T00:00:00Z', null],
     ['', null],
     ['yesterday', null],
     [undefined, null],

@@ -69,9 +69,18 @@ export function stableLabelHash(labels: Readonly<Record<string, string>>): strin
 export function parseDate(value: string | null | undefined): Date | null {
   const text = nonEmpty(value);
   if (text === null) return null;
-  const date = new Date(text);
-  if (Number.isNaN(date.getTime()) || date.getUTCFullYear() <= 1) return null;
-  return date;
+  return plausibleDate(new Date(text));
+}
+
+/**
+ * The date, or null when it is invalid, Go's zero time, or past year 9999. JavaScript reads "20267" as the
+ * year 20267, and toISOString writes such a year as "+020267-…", which PostgreSQL refuses: the whole
+ * delivery failed with a 500 and the sender retried it forever.
+ */
+export function plausibleDate(date: Date): Date | null {
+  if (Number.isNaN(date.getTime())) return null;
+  const year = date.getUTCFullYear();
+  return year <= 1 || year > 9999 ? null : date;
 }
 
 /** Copies a nullable map into a fresh object, so callers never share or mutate the parsed body. */

@@ -1,4 +1,5 @@
 // Value formats of Datadog template variables.
+import { plausibleDate } from './common.ts';
 
 /**
  * $TAGS and $ALERT_SCOPE: comma-separated "key:value" tags. The value keeps any further colons (urls). A bare
@@ -24,8 +25,7 @@ export function parseTagList(text: string | null | undefined): Record<string, st
 export function parseEpochOrDate(value: string | null | undefined): Date | null {
   const text = value?.trim() ?? '';
   if (text === '') return null;
-  const date = /^\d+$/.test(text) ? fromEpoch(Number(text)) : new Date(text);
-  return Number.isNaN(date.getTime()) ? null : date;
+  return plausibleDate(/^\d+$/.test(text) ? fromEpoch(Number(text)) : new Date(text));
 }
 
 /** Below 1e11 an epoch is taken as seconds: as milliseconds it would fall in 1973. */
