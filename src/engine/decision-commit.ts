@@ -17,14 +17,12 @@
 // executor asks of the store first (a read, a budget, a slot) ends the capture before it is run, and so
 // does a capture that waited CAPTURE_MAX_MS: the decision commits with what was captured (maybe nothing)
 // and the executor goes on through the store as always, its writes queued behind the decision's locks.
-import type { Lease, Store, Transition } from '../store/store.ts';
+import type { CommittedTransition, Lease, Store, Transition } from '../store/store.ts';
 
 /** How long a decision's transaction waits for the executor's first commit before committing without it. */
 export const CAPTURE_MAX_MS = 250;
 /** How long the executor waits for the decision's outcome before it finds out through a retry. */
 const HELD_MAX_MS = 10_000;
-
-export type CommittedTransition = Transition & { commitId: string };
 
 type Phase = 'capturing' | 'held' | 'released' | 'failed';
 

@@ -4,7 +4,7 @@ import { LeaseLostError } from '../core/errors.ts';
 import { type Redactor, redactor } from '../core/redact.ts';
 import type { RunStatus } from '../core/status.ts';
 import { uuidv7 } from '../core/uuid.ts';
-import type { Row, SqlDriver } from '../db/driver.ts';
+import type { Queryable, Row, SqlDriver } from '../db/driver.ts';
 import { WAKE_CHANNEL } from '../db/wake-channel.ts';
 import { GroupCommit, type Pending } from './group-commit.ts';
 import type { ApprovalDecision, ApprovalRecord, StepRecord } from './records.ts';
@@ -30,6 +30,7 @@ import type {
   BudgetUse,
   BudgetVerdict,
   ClaimedRun,
+  CommittedTransition,
   CreateRunResult,
   DecideResult,
   DecisionClaim,
@@ -50,7 +51,7 @@ const CLOSE_DRAIN_MS = 2_000;
 
 type Item =
   | { kind: 'create'; run: NewRun; result?: CreateRunResult }
-  | { kind: 'commit'; lease: Lease; transition: Transition & { commitId: string } }
+  | { kind: 'commit'; lease: Lease; transition: CommittedTransition }
   | {
       kind: 'budget';
       lease: Lease;
@@ -156,14 +157,7 @@ export class SqlStore implements Store {
         oldestAt: oldestAt ?? use.now,
       };
       const t = item.transition(verdict);
-      const named = { ...t, commitId: t.commitId ?? uuidv7() };
-      const payload = buildPayload([{ lease, transition: named }]);
-      const rows = await applyTransitions(tx, {
-        owner: lease.owner,
-        payload: this.redact.json(payload),
-        now: new Date().toISOString(),
-      });
-      if (rows.length === 0) throw new LeaseLostError(runId);
+      await this.applyIn(tx, lease, runId, [{ ...t, commitId: t.commitId ?? uuidv7() }]);
       return verdict;
     });
   }
@@ -403,19 +397,30 @@ export class SqlStore implements Store {
       // The decider's first commit for the run (the gate step's end), in this same commit.
       const first = claim?.firstCommit ? await claim.firstCommit(claimed, approval) : null;
       if (first) started(first);
-      if (first && first.transitions.length > 0) {
-        const lease = { owner: claim!.owner, epoch: run.claims };
-        const payload = buildPayload(first.transitions.map((transition) => ({ lease, transition })));
-        const rows = await applyTransitions(tx, {
-          owner: lease.owner,
-          payload: this.redact.json(payload),
-          now: new Date().toISOString(),
-        });
-        // The lease was taken in this transaction: losing it here would be a bug, not a race.
-        if (!rows.some((r) => String(r.id) === run.id)) throw new LeaseLostError(run.id);
-      }
+      // The lease was taken in this transaction: losing it here would be a bug, not a race.
+      if (first && first.transitions.length > 0)
+        await this.applyIn(tx, { owner: claim!.owner, epoch: run.claims }, run.id, first.transitions);
       return { outcome: 'recorded' as const, approval, claimed };
     });
+  }
+
+  /**
+   * Writes transitions of one run inside a transaction of its own (a budgeted apply, a decision), through
+   * the group commit's function; LeaseLostError when the run is no longer `lease`'s.
+   */
+  private async applyIn(
+    tx: Queryable,
+    lease: Lease,
+    runId: string,
+    transitions: readonly CommittedTransition[],
+  ): Promise<void> {
+    const payload = buildPayload(transitions.map((transition) => ({ lease, transition })));
+    const rows = await applyTransitions(tx, {
+      owner: lease.owner,
+      payload: this.redact.json(payload),
+      now: new Date().toISOString(),
+    });
+    if (rows.length === 0) throw new LeaseLostError(runId);
   }
 
   async audit(approvalId: string, type: string, data: Record<string, unknown>, now: Date): Promise<void> {

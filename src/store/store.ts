@@ -168,9 +168,12 @@ export interface DecisionClaim {
   firstCommit?: (claimed: ClaimedRun, approval: ApprovalRecord) => Promise<FirstCommit>;
 }
 
+/** A transition named for its retries (Transition.commitId set once, kept on every try). */
+export type CommittedTransition = Transition & { commitId: string };
+
 /** What a decider's engine hands the decision's transaction to write (DecisionClaim.firstCommit). */
 export interface FirstCommit {
-  transitions: (Transition & { commitId: string })[];
+  transitions: CommittedTransition[];
   /** Called when the decision's transaction failed (nothing of it committed, or its answer was lost). */
   failed(err: unknown): void;
 }

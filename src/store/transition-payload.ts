@@ -2,7 +2,7 @@
 // (sql/apply-transitions.ts). Writes to the same step or run within one batch are merged (later wins),
 // since one statement may not touch a row twice.
 import { isTerminalRun } from '../core/status.ts';
-import type { Lease, RunWrite, StepWrite, Transition } from './store.ts';
+import type { CommittedTransition, Lease, RunWrite, StepWrite, Transition } from './store.ts';
 
 type SqlType = 'uuid' | 'text' | 'int' | 'jsonb' | 'boolean' | 'timestamptz';
 
@@ -164,7 +164,7 @@ const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const json = (v: unknown) => (v === undefined ? null : v);
 
 export function buildPayload(
-  items: readonly { lease: Lease; transition: Transition & { commitId: string } }[],
+  items: readonly { lease: Lease; transition: CommittedTransition }[],
 ): TransitionPayload {
   const leases = new Map<string, number>();
   const steps = new Map<string, PayloadRow<'steps'>>();
